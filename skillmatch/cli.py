@@ -1,0 +1,247 @@
+"""The ``skillmatch`` command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from skillmatch.config import Settings
+from skillmatch.errors import SkillmatchError
+from skillmatch.taxonomy import (
+    ConceptKind,
+    SearchHit,
+    Taxonomy,
+    build_taxonomy,
+    default_source,
+    export_rdf,
+    load_taxonomy,
+    store_path,
+)
+from skillmatch.taxonomy.store import load_concept
+
+app = typer.Typer(help="Link (micro)credentials to the ESCO skills taxonomy.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Build, inspect, search and export the ESCO taxonomy.", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
+
+out = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where built stores live [env: SKILLMATCH_DATA_DIR].", show_default=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _data_dir(option: Path | None) -> Path:
+    return option or Settings().data_dir
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn skillmatch errors into one red line and exit status 1, without a traceback."""
+    try:
+        yield
+    except SkillmatchError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _load(data_dir: Path | None) -> Taxonomy:
+    return load_taxonomy(store_path(_data_dir(data_dir)))
+
+
+@app.command("demo")
+def demo(data_dir: DataDir = None) -> None:
+    """The main job end to end on the embedded defaults: build (or reuse) the taxonomy store from
+    $SKILLMATCH_ESCO or ../shared/esco, summarise it and look up a few labels."""
+    with _errors():
+        settings = Settings()
+        target = data_dir or settings.data_dir
+        with err.status("building the taxonomy store (skipped when up to date)") as status:
+            report = build_taxonomy([default_source(settings.esco)], target,
+                                    progress=lambda message: status.update(message))
+        err.print(f"taxonomy store: {report.path} ({'built' if report.rebuilt else 'up to date'})")
+        tax = load_taxonomy(report.path)
+        _print_info(tax.summary(), as_json=False)
+        for query, lang in (("Python", "en"), ("verpleegkundige", "nl")):
+            table = Table("label", "matched", "kind", title=f"label search: {query!r} ({lang})")
+            for hit in tax.search(query, lang=lang if lang in tax.meta.languages else None, limit=5):
+                table.add_row(hit.label, hit.matched, hit.kind.value)
+            out.print(table)
+
+
+@taxonomy_app.command("build")
+def taxonomy_build(
+    source: Annotated[
+        list[Path] | None,
+        typer.Option("--source", "-s", help="ESCO zip, folder or RDF file; repeat to merge languages. "
+                     "Default: $SKILLMATCH_ESCO, else ../shared/esco."),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Languages to keep, e.g. en,nl (default: all found).")
+    ] = None,
+    release: Annotated[
+        str | None, typer.Option("--release", help="Base release, e.g. v1.1.1 (default: newest complete).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the sources are unchanged.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Read ESCO and build the taxonomy store (skipped when already up to date)."""
+    with _errors():
+        settings = Settings()
+        paths = source or [default_source(settings.esco)]
+        languages = [part for part in lang.split(",")] if lang else None
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("selecting ESCO files", total=None)
+            report = build_taxonomy(
+                paths, data_dir or settings.data_dir, release=release, languages=languages, force=force,
+                progress=lambda message: progress.update(task, description=message),
+            )
+        verb = "built" if report.rebuilt else "up to date, not rebuilt:"
+        err.print(f"taxonomy store {verb} {report.path}")
+        for warning in report.warnings:
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        _print_info(load_taxonomy(report.path).summary(), as_json=False)
+
+
+@taxonomy_app.command("info")
+def taxonomy_info(json_output: JsonFlag = False, data_dir: DataDir = None) -> None:
+    """Summarise the built taxonomy: release, languages, counts, warnings."""
+    with _errors():
+        _print_info(_load(data_dir).summary(), as_json=json_output)
+
+
+def _print_info(summary: dict, *, as_json: bool) -> None:
+    if as_json:
+        out.print_json(data=summary)
+        return
+    table = Table(title=f"ESCO {summary['release']} ({', '.join(summary['languages'])})", show_header=False)
+    relations = summary["occupation_skill_relations"]
+    rows = [
+        ("skills", f"{summary['skills']:,}"),
+        ("occupations", f"{summary['occupations']:,}"),
+        ("occupation-skill relations",
+         f"{relations['total']:,} ({relations['essential']:,} essential, {relations['optional']:,} optional)"),
+        ("skill groups", f"{summary['skill_groups']:,}"),
+        ("ISCO groups", f"{summary['isco_groups']:,}"),
+        ("skill-skill relations", f"{summary['skill_skill_relations']:,}"),
+        ("collections", ", ".join(f"{k} {v:,}" for k, v in summary["collections"].items())),
+    ]
+    for lang, counts in summary["labels_per_language"].items():
+        rows.append((f"labels in {lang}", f"{counts['skill']:,} skills, {counts['occupation']:,} occupations"))
+    for key, value in rows:
+        table.add_row(key, value)
+    out.print(table)
+    out.print("This service uses the ESCO classification of the European Commission.", style="dim")
+
+
+@taxonomy_app.command("show")
+def taxonomy_show(
+    uri: Annotated[str, typer.Argument(help="ESCO concept URI.")],
+    lang: Annotated[str, typer.Option("--lang", help="Language to show labels in.")] = "en",
+    json_output: JsonFlag = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Show one concept: labels in every language, hierarchy, and for occupations their skills."""
+    with _errors():
+        path = store_path(_data_dir(data_dir))
+        concept = load_concept(path, uri)
+        if concept is None:
+            raise SkillmatchError(f"unknown ESCO concept: {uri!r} is not in the taxonomy at {path}")
+        tax = load_taxonomy(path) if concept.kind in (ConceptKind.OCCUPATION, ConceptKind.SKILL) else None
+        view: dict[str, object] = {
+            "uri": concept.uri,
+            "kind": concept.kind.value,
+            "preferred": concept.preferred,
+            "alternative": concept.alternative,
+            "hidden": concept.hidden,
+            "description": concept.description,
+            "code": concept.code,
+            "broader": list(concept.broader),
+        }
+        if concept.skill_type or concept.reuse_level:
+            view |= {"skill_type": concept.skill_type, "reuse_level": concept.reuse_level}
+        if tax is not None:
+            view["pillars"] = [p.label(lang) for p in tax.pillars(uri)]
+            view["collections"] = tax.collections_of(uri)
+            if concept.kind is ConceptKind.OCCUPATION:
+                view["isco_group"] = concept.isco_group
+                for relation in ("essential", "optional"):
+                    view[f"{relation}_skills"] = sorted(s.label(lang) for s in tax.skills_of(uri, relation))
+            else:
+                view["occupations"] = len(tax.occupations_for(uri))
+        if json_output:
+            out.print_json(data=view)
+            return
+        out.print(f"[bold]{concept.label(lang)}[/]  ({concept.kind.value}) {concept.uri}")
+        for key, value in view.items():
+            if key in ("uri", "kind") or not value:
+                continue
+            if isinstance(value, dict):
+                value = "; ".join(f"[{k}] " + (v if isinstance(v, str) else " | ".join(v)) for k, v in value.items())
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            out.print(f"[cyan]{key}[/]: {value}", highlight=False)
+
+
+@taxonomy_app.command("search")
+def taxonomy_search(
+    text: Annotated[str, typer.Argument(help="Words of a label, in any ESCO language.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="Only labels in this language.")] = None,
+    kind: Annotated[list[ConceptKind] | None, typer.Option("--kind", help="Only these kinds.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 20,
+    json_output: JsonFlag = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Find concepts by label (exact, prefix, or all words), in any language."""
+    with _errors():
+        hits = _load(data_dir).search(text, lang=lang, kinds=kind, limit=limit)
+        if json_output:
+            out.print_json(data=[_hit(h) for h in hits])
+            return
+        table = Table("label", "matched", "lang", "kind", "uri")
+        for hit in hits:
+            table.add_row(hit.label, hit.matched, hit.lang, hit.kind.value, hit.uri)
+        out.print(table)
+
+
+def _hit(hit: SearchHit) -> dict[str, object]:
+    return {"uri": hit.uri, "kind": hit.kind.value, "label": hit.label, "lang": hit.lang,
+            "matched": hit.matched, "score": round(hit.score, 3)}
+
+
+@taxonomy_app.command("export")
+def taxonomy_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="turtle or json-ld.")] = "turtle",
+    collection: Annotated[str | None, typer.Option("--collection", help="Only this collection, e.g. green.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Export the taxonomy, or one collection, as SKOS (Turtle or JSON-LD)."""
+    with _errors():
+        if fmt not in ("turtle", "json-ld"):
+            raise SkillmatchError(f"--format must be turtle or json-ld, not {fmt!r}")
+        tax = _load(data_dir)
+        if collection is not None:
+            if collection not in tax.collections:
+                raise SkillmatchError(
+                    f"no collection {collection!r}; the taxonomy has: {', '.join(sorted(tax.collections))}"
+                )
+            tax = tax.subset(tax.collections[collection])
+        with err.status(f"writing {len(tax):,} concepts as {fmt}"):
+            export_rdf(tax, output, fmt=fmt)
+        err.print(f"wrote {len(tax):,} concepts to {output}")
+
+
+
+if __name__ == "__main__":
+    app()

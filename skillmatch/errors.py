@@ -1,0 +1,52 @@
+"""One exception tree for the whole library.
+
+Every error a caller can act on derives from :class:`SkillmatchError`; errors raised by
+third-party libraries are translated into it (``raise ... from exc``) so callers never have
+to know which parser or database sits underneath.
+"""
+
+from __future__ import annotations
+
+
+class SkillmatchError(Exception):
+    """Base class of every error skillmatch raises on purpose."""
+
+
+class ConfigurationError(SkillmatchError):
+    """A setting, path or option cannot be used as given."""
+
+
+class TaxonomySourceError(SkillmatchError):
+    """An ESCO source (zip, folder, CSV or RDF file) cannot be read as ESCO.
+
+    ``file`` and ``row`` locate the problem; ``row`` counts physical lines from 1 (the header),
+    so it can be opened in an editor at that line.
+    """
+
+    def __init__(self, problem: str, *, file: str | None = None, row: int | None = None) -> None:
+        self.problem = problem
+        self.file = file
+        self.row = row
+        where = file or ""
+        if file and row is not None:
+            where = f"{file}, line {row}"
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+class TaxonomyNotBuiltError(SkillmatchError):
+    """No taxonomy store exists yet where one was expected."""
+
+
+class StoreError(SkillmatchError):
+    """A built store is unreadable, of another format version, or damaged."""
+
+
+class UnknownConceptError(SkillmatchError, KeyError):
+    """A URI that is not an ESCO concept of the loaded taxonomy."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        super().__init__(uri)
+
+    def __str__(self) -> str:
+        return f"unknown ESCO concept: {self.uri!r} is not in the loaded taxonomy"

@@ -1,0 +1,33 @@
+"""The ESCO taxonomy: reading it (CSV, RDF), storing it, and querying it."""
+
+from skillmatch.taxonomy.esco_csv import read_esco
+from skillmatch.taxonomy.model import (
+    Concept,
+    ConceptKind,
+    OccupationSkill,
+    SearchHit,
+    SkillRelation,
+    Taxonomy,
+    TaxonomyMeta,
+)
+from skillmatch.taxonomy.rdf import export_rdf, read_skos
+from skillmatch.taxonomy.sources import default_source
+from skillmatch.taxonomy.store import BuildReport, build_taxonomy, load_taxonomy, store_path
+
+__all__ = [
+    "BuildReport",
+    "Concept",
+    "ConceptKind",
+    "OccupationSkill",
+    "SearchHit",
+    "SkillRelation",
+    "Taxonomy",
+    "TaxonomyMeta",
+    "build_taxonomy",
+    "default_source",
+    "export_rdf",
+    "load_taxonomy",
+    "read_esco",
+    "read_skos",
+    "store_path",
+]

@@ -1,0 +1,148 @@
+"""Shared fixtures: the real ESCO data beside the checkout, and tiny ESCO folders built per test."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+
+from skillmatch.taxonomy import Taxonomy, build_taxonomy, load_taxonomy
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+ESCO = SHARED / "esco"
+OFFICIAL = ESCO / "official"
+
+S = "http://data.europa.eu/esco/skill/"
+OCC = "http://data.europa.eu/esco/occupation/"
+ISCO = "http://data.europa.eu/esco/isco/"
+
+
+def require_esco() -> None:
+    if not OFFICIAL.is_dir():
+        pytest.fail(f"ESCO data expected at {ESCO} (the project's ../shared/esco); tests need it")
+
+
+@pytest.fixture(scope="session")
+def official_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store built from the two official v1.1.1 zips (English only)."""
+    require_esco()
+    data_dir = tmp_path_factory.mktemp("official")
+    return build_taxonomy([OFFICIAL], data_dir).path
+
+
+@pytest.fixture(scope="session")
+def official(official_store: Path) -> Taxonomy:
+    return load_taxonomy(official_store)
+
+
+@pytest.fixture(scope="session")
+def merged_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store built from the whole ../shared/esco: v1.1.1 plus the Dutch files."""
+    require_esco()
+    return build_taxonomy([ESCO], tmp_path_factory.mktemp("merged")).path
+
+
+@pytest.fixture(scope="session")
+def merged(merged_store: Path) -> Taxonomy:
+    return load_taxonomy(merged_store)
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+MINI = {
+    "skills": [
+        ["conceptType", "conceptUri", "skillType", "reuseLevel", "preferredLabel", "altLabels", "hiddenLabels",
+         "status", "modifiedDate", "description"],
+        ["KnowledgeSkillCompetence", S + "py", "knowledge", "sector-specific", "Python (computer programming)",
+         "Python\npython programming", "", "released", "2020-01-01", "Programming in Python."],
+        ["KnowledgeSkillCompetence", S + "care", "skill/competence", "sector-specific", "provide wound care",
+         "treat wounds", "", "released", "2020-01-01", "Clean and dress wounds."],
+        ["KnowledgeSkillCompetence", S + "team", "skill/competence", "transversal", "work in teams",
+         "teamwork", "", "released", "2020-01-01", "Work together with others."],
+    ],
+    "occupations": [
+        ["conceptType", "conceptUri", "iscoGroup", "preferredLabel", "altLabels", "hiddenLabels", "status",
+         "modifiedDate", "description", "code"],
+        ["Occupation", OCC + "dev", "2512", "software developer", "programmer\ncoder", "", "released",
+         "2020-01-01", "Writes software.", "2512.4"],
+        ["Occupation", OCC + "nurse", "2221", "nurse responsible for general care", "nurse", "", "released",
+         "2020-01-01", "Cares for patients.", "2221.1"],
+    ],
+    "occupationSkillRelations": [
+        ["occupationUri", "relationType", "skillType", "skillUri"],
+        [OCC + "dev", "essential", "knowledge", S + "py"],
+        [OCC + "dev", "optional", "skill/competence", S + "team"],
+        [OCC + "nurse", "essential", "skill/competence", S + "care"],
+        [OCC + "nurse", "essential", "skill/competence", S + "team"],
+    ],
+    "skillGroups": [
+        ["conceptType", "conceptUri", "preferredLabel", "altLabels", "hiddenLabels", "status", "modifiedDate",
+         "scopeNote", "inScheme", "description", "code"],
+        ["SkillGroup", S + "K", "knowledge", "", "", "released", "", "", "", "", "K"],
+        ["SkillGroup", S + "S", "skills", "", "", "released", "", "", "", "", "S"],
+        ["SkillGroup", S + "S1", "assisting and caring", "", "", "released", "", "", "", "", "S1"],
+    ],
+    "skillsHierarchy": [
+        ["Level 0 URI", "Level 0 preferred term", "Level 1 URI", "Level 1 preferred term", "Level 2 URI",
+         "Level 2 preferred term", "Level 3 URI", "Level 3 preferred term", "Description", "Scope note",
+         "Level 0 code", "Level 1 code", "Level 2 code", "Level 3 code"],
+        [S + "K", "knowledge", "", "", "", "", "", "", "", "", "K", "", "", ""],
+        [S + "S", "skills", "", "", "", "", "", "", "", "", "S", "", "", ""],
+        [S + "S", "skills", S + "S1", "assisting and caring", "", "", "", "", "Caring.", "", "S", "S1", "", ""],
+    ],
+    "broaderRelationsSkillPillar": [
+        ["conceptType", "conceptUri", "broaderType", "broaderUri"],
+        ["KnowledgeSkillCompetence", S + "py", "SkillGroup", S + "K"],
+        ["KnowledgeSkillCompetence", S + "care", "SkillGroup", S + "S1"],
+        ["KnowledgeSkillCompetence", S + "team", "SkillGroup", S + "S"],
+    ],
+    "ISCOGroups": [
+        ["conceptType", "conceptUri", "code", "preferredLabel", "status", "altLabels", "inScheme", "description"],
+        ["ISCOGroup", ISCO + "C2", "2", "Professionals", "released", "", "", ""],
+        ["ISCOGroup", ISCO + "C2512", "2512", "Software developers", "released", "", "", ""],
+        ["ISCOGroup", ISCO + "C2221", "2221", "Nursing professionals", "released", "", "", ""],
+    ],
+    "broaderRelationsOccPillar": [
+        ["conceptType", "conceptUri", "broaderType", "broaderUri"],
+        ["Occupation", OCC + "dev", "ISCOGroup", ISCO + "C2512"],
+        ["Occupation", OCC + "nurse", "ISCOGroup", ISCO + "C2221"],
+        ["ISCOGroup", ISCO + "C2512", "ISCOGroup", ISCO + "C2"],
+        ["ISCOGroup", ISCO + "C2221", "ISCOGroup", ISCO + "C2"],
+    ],
+    "greenSkillsCollection": [
+        ["conceptType", "conceptUri", "preferredLabel", "status", "skillType", "reuseLevel", "altLabels",
+         "description", "broaderConceptUri", "broaderConceptPT"],
+        ["KnowledgeSkillCompetence", S + "care", "provide wound care", "released", "", "", "", "", "", ""],
+    ],
+}
+
+
+class MiniEsco:
+    """Writes a tiny but complete ESCO release as CSV files; tests then break one thing."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tables = {name: [list(r) for r in rows] for name, rows in MINI.items()}
+
+    def write(self, *, gzipped: bool = False, suffix: str = "_en") -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name, rows in self.tables.items():
+            text = _csv(rows).encode()
+            if gzipped:
+                (self.root / f"{name}{suffix}.csv.gz").write_bytes(gzip.compress(text))
+            else:
+                (self.root / f"{name}{suffix}.csv").write_bytes(text)
+        return self.root
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> MiniEsco:
+    return MiniEsco(tmp_path / "esco-v1.1.1" / "en")
