@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,11 +10,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from skillmatch.config import Settings
-from skillmatch.errors import SkillmatchError
+from skillmatch.encoder import DEFAULT_ENCODER, SPECS, load_encoder
+from skillmatch.errors import InputError, SkillmatchError
+from skillmatch.matcher import Match, Matcher
 from skillmatch.taxonomy import (
     ConceptKind,
     SearchHit,
@@ -38,6 +41,9 @@ DataDir = Annotated[
     typer.Option("--data-dir", help="Where built stores live [env: SKILLMATCH_DATA_DIR].", show_default=False),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+EncoderOption = Annotated[
+    str, typer.Option("--encoder", help=f"Sentence encoder: {', '.join(SPECS)}.")
+]
 
 
 def _data_dir(option: Path | None) -> Path:
@@ -241,6 +247,116 @@ def taxonomy_export(
             export_rdf(tax, output, fmt=fmt)
         err.print(f"wrote {len(tax):,} concepts to {output}")
 
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+def load_matcher(data_dir: Path | None, encoder_name: str) -> Matcher:
+    """The matcher on the built taxonomy, building its indexes first if they are missing or stale."""
+    target = _data_dir(data_dir)
+    taxonomy = load_taxonomy(store_path(target))
+    with _progress() as progress:
+        task = progress.add_task("loading the encoder", total=None)
+
+        def report(message: str, done: int, total: int) -> None:
+            progress.update(task, description=message, completed=done, total=total)
+
+        encoder = load_encoder(encoder_name, target,
+                               progress=lambda message: progress.update(task, description=message))
+        return Matcher(taxonomy, encoder).fit(target, progress=report)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, object, str | InputError]]:
+    """(line number, id, text or the error that makes the line unusable) for each non-blank line."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
+        try:
+            for number, raw in enumerate(handle, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    item = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    yield number, None, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})")
+                    continue
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    yield number, item_id, InputError('expected an object with a "text" string')
+                    continue
+                yield number, item_id, item["text"]
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _map(kind: str, input_path: Path, output: Path, top_k: int, data_dir: Path | None, encoder_name: str) -> None:
+    items = list(_read_jsonl(input_path))
+    matcher = load_matcher(data_dir, encoder_name)
+    match_batch = matcher.match_skills_batch if kind == "skills" else matcher.match_occupations_batch
+    results: dict[int, list[Match] | InputError] = {n: text for n, _id, text in items if isinstance(text, InputError)}
+    good = [(n, text) for n, _id, text in items if isinstance(text, str)]
+    batch_size = 32
+    with _progress() as progress:
+        task = progress.add_task(f"mapping to {kind}", total=len(good))
+        for start in range(0, len(good), batch_size):
+            batch = good[start : start + batch_size]
+            try:
+                ranked = match_batch([text for _n, text in batch], top_k=top_k)
+                results.update((n, matches) for (n, _text), matches in zip(batch, ranked, strict=True))
+            except InputError:
+                for n, text in batch:  # find the offending line(s); the others still get mapped
+                    try:
+                        results[n] = match_batch([text], top_k=top_k)[0]
+                    except InputError as exc:
+                        results[n] = exc
+            progress.advance(task, len(batch))
+    tmp = output.with_name(f".{output.name}.tmp")
+    errors = 0
+    with tmp.open("w", encoding="utf-8") as out_file:
+        for n, item_id, _text in items:
+            result = results[n]
+            record: dict[str, object] = {"id": item_id}
+            if isinstance(result, InputError):
+                errors += 1
+                err.print(f"[yellow]{input_path}, line {n}:[/] {result}", highlight=False)
+                record |= {"error": str(result), kind: []}
+            else:
+                record[kind] = [m.to_dict() for m in result]
+            out_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    tmp.replace(output)
+    err.print(f"mapped {len(items) - errors} of {len(items)} lines to {output}"
+              + (f" ({errors} with errors)" if errors else ""))
+
+
+@app.command("map-skills")
+def map_skills(
+    input_path: Annotated[Path, typer.Option("--input", "-i", help="JSONL, one {\"id\", \"text\"} per line.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL with ranked skills per line.")],
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
+    encoder: EncoderOption = DEFAULT_ENCODER,
+    data_dir: DataDir = None,
+) -> None:
+    """Rank ESCO skills for each text (a learning outcome or a whole outcome block)."""
+    with _errors():
+        _map("skills", input_path, output, top_k, data_dir, encoder)
+
+
+@app.command("map-occupations")
+def map_occupations(
+    input_path: Annotated[Path, typer.Option("--input", "-i", help="JSONL, one {\"id\", \"text\"} per line.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL with ranked occupations per line.")],
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
+    encoder: EncoderOption = DEFAULT_ENCODER,
+    data_dir: DataDir = None,
+) -> None:
+    """Rank ESCO occupations for each text (a job title or a whole vacancy)."""
+    with _errors():
+        _map("occupations", input_path, output, top_k, data_dir, encoder)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,10 @@ class ConfigurationError(SkillmatchError):
     """A setting, path or option cannot be used as given."""
 
 
+class InputError(SkillmatchError, ValueError):
+    """Text or a request given to the engine cannot be used (empty, too long, malformed)."""
+
+
 class TaxonomySourceError(SkillmatchError):
     """An ESCO source (zip, folder, CSV or RDF file) cannot be read as ESCO.
 

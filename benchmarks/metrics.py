@@ -1,0 +1,77 @@
+"""Ranking metrics for the gold sets in ../shared/benchmarks (see its README.md for the definitions).
+
+Every function takes a ranked list of URIs (best first) and the gold URIs of one item. A URI that
+appears twice in a ranking counts once, so an engine cannot score by repeating a hit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+METRICS = ("RP@5", "RP@10", "MRR", "acc@1", "R@10")
+
+
+def _hits(ranked: Sequence[str], gold: Iterable[str], k: int) -> tuple[int, int]:
+    """(distinct gold URIs in the top k, number of distinct gold URIs)."""
+    gold_set = set(gold)
+    if not gold_set:
+        raise ValueError("an item needs at least one gold URI")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    return len(gold_set.intersection(ranked[:k])), len(gold_set)
+
+
+def rp_at_k(ranked: Sequence[str], gold: Iterable[str], k: int) -> float:
+    """R-precision at k: gold URIs in the top k / min(k, number of gold URIs)."""
+    hits, n_gold = _hits(ranked, gold, k)
+    return hits / min(k, n_gold)
+
+
+def recall_at_k(ranked: Sequence[str], gold: Iterable[str], k: int) -> float:
+    """Gold URIs in the top k / number of gold URIs."""
+    hits, n_gold = _hits(ranked, gold, k)
+    return hits / n_gold
+
+
+def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str]) -> float:
+    """1 / rank of the first gold URI in the whole ranking, 0 if none is there."""
+    gold_set = set(gold)
+    if not gold_set:
+        raise ValueError("an item needs at least one gold URI")
+    for rank, uri in enumerate(ranked, start=1):
+        if uri in gold_set:
+            return 1 / rank
+    return 0.0
+
+
+def evaluate(ranked_by_id: dict[str, list[str]], items: list[dict]) -> dict[str, float]:
+    """Mean metrics over ``items``; an item missing from ``ranked_by_id`` scores 0 on every metric."""
+    if not items:
+        raise ValueError("no items to evaluate")
+    totals = dict.fromkeys(METRICS, 0.0)
+    for item in items:
+        ranked, gold = ranked_by_id.get(item["id"], []), item["gold"]
+        totals["RP@5"] += rp_at_k(ranked, gold, 5)
+        totals["RP@10"] += rp_at_k(ranked, gold, 10)
+        totals["MRR"] += reciprocal_rank(ranked, gold)
+        totals["acc@1"] += rp_at_k(ranked, gold, 1)  # RP@1 is 1 exactly when the top URI is gold
+        totals["R@10"] += recall_at_k(ranked, gold, 10)
+    result = {name: total / len(items) for name, total in totals.items()}
+    result["n"] = len(items)
+    return result
+
+
+def load_gold(path: Path | str) -> list[dict]:
+    """The items of one gold JSONL file, checked for the fields the metrics need."""
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            if not isinstance(item.get("id"), str) or not isinstance(item.get("text"), str) or not item.get("gold"):
+                raise ValueError(f"{path}:{line_no}: needs a string id, a string text and a non-empty gold list")
+            items.append(item)
+    return items

@@ -1,0 +1,311 @@
+"""Match text to ESCO: learning outcomes to skills, job titles and vacancies to occupations.
+
+For each text the matcher combines three kinds of evidence per concept:
+
+- **label**: the best cosine between the text and any label of the concept, in any language
+  (label-level max pooling over the dense index);
+- **description**: the cosine between the text and the concept's description;
+- **lexical**: character n-gram overlap with the best label (exact tool names, Dutch compounds).
+
+A skill also gets a small **prior** for how many occupation profiles need it (ESCO's profiles
+say which skills vacancies and curricula actually ask for). The weighted sum ranks the
+candidates; a logistic calibration of that sum and of the lead over the next candidate gives a
+confidence in [0, 1], and ``confidence >= threshold`` marks a match "linked" rather than
+"suggested". The weights and calibration were fitted on the development sets only
+(``benchmarks/tune.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from skillmatch.encoder import Encoder
+from skillmatch.errors import InputError, StoreError
+from skillmatch.index import ConceptIndex, FormHit, LexicalIndex
+from skillmatch.outcomes import MAX_TEXT_CHARS, split_outcomes
+from skillmatch.taxonomy import ConceptKind, Taxonomy
+
+Status = Literal["linked", "suggested"]
+
+
+@dataclass(frozen=True)
+class Weights:
+    label: float = 1.0
+    description: float = 0.3
+    lexical: float = 0.2
+    prior: float = 0.0
+    #: For a vacancy whose first line is a title: share of the score that comes from the title.
+    title: float = 0.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What speaks for one candidate concept, before weighting."""
+
+    label: float
+    description: float
+    lexical: float
+    prior: float
+    hit: FormHit
+
+    def combine(self, weights: Weights) -> float:
+        return (weights.label * self.label + weights.description * self.description
+                + weights.lexical * self.lexical + weights.prior * self.prior)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """confidence = sigmoid(bias + score_coef * score + lead_coef * lead)."""
+
+    bias: float = -12.0
+    score_coef: float = 10.0
+    lead_coef: float = 10.0
+
+    def confidence(self, score: float, lead: float) -> float:
+        z = self.bias + self.score_coef * score + self.lead_coef * lead
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    skills: Weights = field(default_factory=Weights)
+    occupations: Weights = field(default_factory=Weights)
+    skill_calibration: Calibration = field(default_factory=Calibration)
+    occupation_calibration: Calibration = field(default_factory=Calibration)
+    threshold: float = 0.5
+    forms: int = 256
+    lexical_forms: int = 64
+    candidates: int = 100
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ESCO concept matched to a text, with the evidence behind it."""
+
+    uri: str
+    label: str
+    score: float
+    confidence: float
+    status: Status
+    matched: str
+    matched_lang: str
+    form: str
+    outcome: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data = {
+            "uri": self.uri,
+            "label": self.label,
+            "score": round(self.score, 4),
+            "confidence": round(self.confidence, 4),
+            "status": self.status,
+            "matched": self.matched,
+            "matched_lang": self.matched_lang,
+            "form": self.form,
+        }
+        if self.outcome is not None:
+            data["outcome"] = self.outcome
+        return data
+
+
+Progress = Callable[[str], None]
+_TITLE_MAX_CHARS = 120
+
+
+class Matcher:
+    """Ranks ESCO skills and occupations for text.
+
+    >>> matcher = Matcher(taxonomy, encoder).fit(data_dir)          # doctest: +SKIP
+    >>> [m.label for m in matcher.match_skills("De student kan Python gebruiken")][:1]  # doctest: +SKIP
+    ['Python (computer programming)']
+    """
+
+    def __init__(self, taxonomy: Taxonomy, encoder: Encoder, *, settings: MatchSettings | None = None) -> None:
+        self.taxonomy = taxonomy
+        self.encoder = encoder
+        self.settings = settings or MatchSettings()
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(self, data_dir: Path, *, progress: Callable[[str, int, int], None] | None = None) -> Matcher:
+        """Load the indexes under ``data_dir``, building (and saving) any that are missing or stale."""
+        from skillmatch.encoder import EmbeddingCache
+
+        cache = self.encoder if isinstance(self.encoder, EmbeddingCache) else \
+            EmbeddingCache(self.encoder, Path(data_dir) / "cache")
+        self.indexes_: dict[ConceptKind, ConceptIndex] = {}
+        self.lexical_: dict[ConceptKind, LexicalIndex] = {}
+        for kind in (ConceptKind.SKILL, ConceptKind.OCCUPATION):
+            folder = Path(data_dir) / "index" / self.encoder.name / kind.value
+            dense = ConceptIndex(kind, self.encoder, cache=cache)
+
+            def report(done: int, total: int, kind: ConceptKind = kind) -> None:
+                if progress:
+                    progress(f"encoding {kind.value} labels and descriptions", done, total)
+
+            stale = dense.saved_fingerprint(folder) != dense.fingerprint(self.taxonomy)
+            dense.ensure(self.taxonomy, folder, progress=report)
+            lexical = LexicalIndex(kind)
+            try:
+                if stale:
+                    raise StoreError("rebuilt with its dense index")
+                lexical.load(folder, dense)
+            except StoreError:
+                lexical.build(dense).save(folder)
+            self.indexes_[kind] = dense
+            self.lexical_[kind] = lexical
+        self._prior = self._skill_prior()
+        return self
+
+    def _skill_prior(self) -> np.ndarray:
+        """log(1 + number of occupations that need the skill), scaled to [0, 1]."""
+        dense = self.indexes_[ConceptKind.SKILL]
+        counts = np.array([len(self.taxonomy._occupations_by_skill.get(uri, ())) for uri in dense.uris_],
+                          dtype=np.float32)
+        prior = np.log1p(counts)
+        return prior / max(float(prior.max()), 1.0)
+
+    # -- ranking ------------------------------------------------------------------------------
+
+    def _weights(self, kind: ConceptKind) -> Weights:
+        return self.settings.skills if kind is ConceptKind.SKILL else self.settings.occupations
+
+    def _calibration(self, kind: ConceptKind) -> Calibration:
+        return self.settings.skill_calibration if kind is ConceptKind.SKILL else self.settings.occupation_calibration
+
+    def components(self, kind: ConceptKind, texts: Sequence[str]) -> list[dict[int, Evidence]]:
+        """Each text's candidate concepts with their label, description, lexical and prior scores."""
+        dense, lexical = self.indexes_[kind], self.lexical_[kind]
+        queries = self.encoder.encode(list(texts), role="query")
+        label_hits = dense.search_vectors(queries, forms=self.settings.forms)
+        lexical_hits = lexical.search(texts, forms=self.settings.lexical_forms)
+        descriptions = dense.description_scores(queries)
+        n = min(self.settings.candidates, descriptions.shape[1] - 1)
+        results = []
+        for row, (labels, lexicals) in enumerate(zip(label_hits, lexical_hits, strict=True)):
+            # Concepts not among the nearest forms score no better than the last form retrieved.
+            floor = min((h.score for h in labels.values()), default=0.0)
+            candidates = set(labels) | set(lexicals) | set(np.argpartition(-descriptions[row], n)[:n].tolist())
+            found: dict[int, Evidence] = {}
+            for cid in candidates:
+                label, lex = labels.get(cid), lexicals.get(cid)
+                found[cid] = Evidence(
+                    label=label.score if label else floor,
+                    description=float(descriptions[row, cid]),
+                    lexical=lex.score if lex else 0.0,
+                    prior=float(self._prior[cid]) if kind is ConceptKind.SKILL else 0.0,
+                    hit=label or lex or self._description_evidence(dense, cid),
+                )
+            results.append(found)
+        return results
+
+    def score(self, kind: ConceptKind, texts: Sequence[str]) -> list[dict[int, tuple[float, FormHit]]]:
+        """Combined score and best evidence for each text's candidate concepts."""
+        weights = self._weights(kind)
+        return [{cid: (e.combine(weights), e.hit) for cid, e in found.items()}
+                for found in self.components(kind, texts)]
+
+    def _description_evidence(self, dense: ConceptIndex, cid: int) -> FormHit:
+        concept = self.taxonomy.get(dense.uris_[cid])
+        lang, text = next(iter(concept.description.items()), ("", concept.label()))
+        return FormHit(cid, 0.0, text, lang, "description")
+
+    def _to_matches(self, kind: ConceptKind, scored: dict[int, tuple[float, FormHit]], top_k: int,
+                    outcome: str | None = None) -> list[Match]:
+        dense = self.indexes_[kind]
+        calibration = self._calibration(kind)
+        ranked = sorted(scored.items(), key=lambda item: -item[1][0])[: max(top_k, 2)]
+        matches = []
+        for position, (cid, (score, hit)) in enumerate(ranked[:top_k]):
+            following = ranked[position + 1][1][0] if position + 1 < len(ranked) else score
+            confidence = calibration.confidence(score, score - following)
+            concept = self.taxonomy.get(dense.uris_[cid])
+            matches.append(Match(
+                uri=concept.uri,
+                label=concept.label(hit.lang or "en"),
+                score=score,
+                confidence=confidence,
+                status="linked" if confidence >= self.settings.threshold else "suggested",
+                matched=hit.text,
+                matched_lang=hit.lang,
+                form=hit.form,
+                outcome=outcome,
+            ))
+        return matches
+
+    def rank(self, kind: ConceptKind, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
+        """One ranking per text, the text taken whole."""
+        for text in texts:
+            _check_text(text)
+        return [self._to_matches(kind, scored, top_k) for scored in self.score(kind, texts)]
+
+    # -- the two tasks ------------------------------------------------------------------------
+
+    def match_skills_batch(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
+        """Skills for each outcome block: each outcome ranked on its own, then combined per block
+        (a skill keeps its best outcome as evidence)."""
+        blocks = [split_outcomes(text) for text in texts]
+        flat = [outcome for block in blocks for outcome in block]
+        scored = self.score(ConceptKind.SKILL, flat)
+        results, start = [], 0
+        for block in blocks:
+            combined: dict[int, tuple[float, FormHit, str]] = {}
+            for outcome, candidates in zip(block, scored[start : start + len(block)], strict=True):
+                for cid, (score, hit) in candidates.items():
+                    if cid not in combined or score > combined[cid][0]:
+                        combined[cid] = (score, hit, outcome)
+            start += len(block)
+            ranked = self._to_matches(ConceptKind.SKILL, {c: (s, h) for c, (s, h, _o) in combined.items()}, top_k)
+            results.append([
+                Match(**{**m.__dict__, "outcome": combined[self.indexes_[ConceptKind.SKILL].position_[m.uri]][2]
+                         if len(block) > 1 else None})
+                for m in ranked
+            ])
+        return results
+
+    def match_skills(self, text: str, *, top_k: int = 10) -> list[Match]:
+        return self.match_skills_batch([text], top_k=top_k)[0]
+
+    def match_occupations_batch(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
+        """Occupations for job titles or whole vacancies; a vacancy's first line counts as its title."""
+        for text in texts:
+            _check_text(text)
+        weights = self.settings.occupations
+        whole = self.score(ConceptKind.OCCUPATION, texts)
+        titled = [i for i, text in enumerate(texts) if weights.title and _title(text)]
+        if titled:
+            titles = self.score(ConceptKind.OCCUPATION, [_title(texts[i]) or "" for i in titled])
+            for i, title_scores in zip(titled, titles, strict=True):
+                floor = min((s for s, _h in title_scores.values()), default=0.0)
+                merged = {}
+                for cid in set(whole[i]) | set(title_scores):
+                    w_score, w_hit = whole[i].get(cid, (min(s for s, _ in whole[i].values()), None))
+                    t_score, t_hit = title_scores.get(cid, (floor, None))
+                    merged[cid] = ((1 - weights.title) * w_score + weights.title * t_score, t_hit or w_hit)
+                whole[i] = merged
+        return [self._to_matches(ConceptKind.OCCUPATION, scored, top_k) for scored in whole]
+
+    def match_occupations(self, text: str, *, top_k: int = 10) -> list[Match]:
+        return self.match_occupations_batch([text], top_k=top_k)[0]
+
+
+def _check_text(text: object) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("empty text: there is nothing to match")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(f"text of {len(text):,} characters is longer than the {MAX_TEXT_CHARS:,} allowed")
+
+
+def _title(text: str) -> str | None:
+    """The first line of a multi-line vacancy, when it is short enough to be its title."""
+    lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
+    if len(lines) > 1 and len(lines[0]) <= _TITLE_MAX_CHARS:
+        return lines[0]
+    return None

@@ -1,0 +1,138 @@
+"""Matching text to skills and occupations on a small taxonomy the tests build, with the real encoder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from skillmatch.cli import app
+from skillmatch.encoder import EmbeddingCache, load_encoder
+from skillmatch.errors import InputError
+from skillmatch.index import ConceptIndex
+from skillmatch.matcher import Matcher
+from skillmatch.taxonomy import ConceptKind, build_taxonomy, load_taxonomy
+from tests.conftest import OCC, MiniEsco, S
+
+
+@pytest.fixture
+def built(mini: MiniEsco, tmp_path: Path) -> Path:
+    data_dir = tmp_path / "data"
+    build_taxonomy([mini.write()], data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def matcher(built: Path) -> Matcher:
+    taxonomy = load_taxonomy(built / "taxonomy.sqlite")
+    return Matcher(taxonomy, load_encoder("e5-small", built)).fit(built)
+
+
+def test_skills_for_english_and_dutch_outcomes(matcher: Matcher) -> None:
+    top = matcher.match_skills("The student can write programs in Python.")[0]
+    assert top.uri == S + "py"
+    assert top.matched in ("Python", "python programming", "Python (computer programming)")
+    assert 0.0 <= top.confidence <= 1.0 and top.status in ("linked", "suggested")
+    # Dutch outcome, English-only labels: the multilingual encoder bridges the languages.
+    assert matcher.match_skills("De student kan wonden verzorgen en verbinden")[0].uri == S + "care"
+
+
+def test_outcome_block_keeps_evidence_per_outcome(matcher: Matcher) -> None:
+    matches = matcher.match_skills("De student kan:\n- programmeren in Python\n- wondzorg verlenen", top_k=3)
+    by_uri = {m.uri: m for m in matches}
+    assert by_uri[S + "py"].outcome == "programmeren in Python"
+    assert by_uri[S + "care"].outcome == "wondzorg verlenen"
+
+
+def test_occupations_for_titles_and_vacancies(matcher: Matcher) -> None:
+    assert matcher.match_occupations("Senior Java programmer")[0].uri == OCC + "dev"
+    assert matcher.match_occupations("verpleegkundige")[0].uri == OCC + "nurse"
+    vacancy = "Nurse (m/f)\nOur hospital ward is looking for a colleague to care for patients and dress wounds."
+    assert matcher.match_occupations(vacancy)[0].uri == OCC + "nurse"
+
+
+def test_bad_text(matcher: Matcher) -> None:
+    with pytest.raises(InputError, match="empty text"):
+        matcher.match_skills("  ")
+    with pytest.raises(InputError, match="longer than"):
+        matcher.match_occupations("x" * 60_000)
+
+
+def test_index_is_reused_and_rebuilt_when_the_taxonomy_changes(mini: MiniEsco, built: Path) -> None:
+    taxonomy = load_taxonomy(built / "taxonomy.sqlite")
+    encoder = load_encoder("e5-small", built)
+    folder = built / "index" / encoder.name / "skill"
+    Matcher(taxonomy, encoder).fit(built)
+    first = ConceptIndex.saved_fingerprint(folder)
+    stamp = (folder / "vectors.faiss").stat().st_mtime_ns
+    Matcher(taxonomy, encoder).fit(built)
+    assert (folder / "vectors.faiss").stat().st_mtime_ns == stamp  # loaded, not rebuilt
+
+    mini.tables["skills"].append(["KnowledgeSkillCompetence", S + "sql", "knowledge", "sector-specific", "SQL",
+                                  "structured query language", "", "released", "", "Query databases."])
+    build_taxonomy([mini.write()], built)
+    changed = load_taxonomy(built / "taxonomy.sqlite")
+    cache = EmbeddingCache(encoder, built / "cache")
+    known_before = len(json.loads((cache.folder / "passage.json").read_text()))
+    matcher = Matcher(changed, encoder).fit(built)
+    assert ConceptIndex.saved_fingerprint(folder) != first
+    assert matcher.match_skills("write SQL queries")[0].uri == S + "sql"
+    # Only the new skill's three texts were encoded; the rest came from the cache.
+    assert len(json.loads((cache.folder / "passage.json").read_text())) == known_before + 3
+
+
+def test_a_damaged_index_is_rebuilt(built: Path) -> None:
+    taxonomy = load_taxonomy(built / "taxonomy.sqlite")
+    encoder = load_encoder("e5-small", built)
+    Matcher(taxonomy, encoder).fit(built)
+    folder = built / "index" / encoder.name / "occupation"
+    (folder / "vectors.faiss").write_bytes(b"garbage")
+    matcher = Matcher(taxonomy, encoder).fit(built)
+    assert matcher.match_occupations("software developer")[0].uri == OCC + "dev"
+
+
+def test_map_commands_report_bad_lines_and_map_the_rest(built: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join([
+        json.dumps({"id": "a", "text": "programming in Python", "gold": ["ignored"]}),
+        "{not json",
+        json.dumps({"id": "c"}),
+        json.dumps({"id": "d", "text": "   "}),
+        "",
+        json.dumps({"id": "e", "text": "wound care"}),
+    ]) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["map-skills", "--input", str(source), "--output", str(out), "--top-k", "2",
+                                      "--data-dir", str(built)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", None, "c", "d", "e"]
+    assert rows[0]["skills"][0]["uri"] == S + "py" and len(rows[0]["skills"]) == 2
+    assert {"uri", "label", "score", "confidence", "status", "matched"} <= set(rows[0]["skills"][0])
+    assert "invalid JSON" in rows[1]["error"] and 'a "text" string' in rows[2]["error"]
+    assert "empty text" in rows[3]["error"]
+    assert rows[4]["skills"][0]["uri"] == S + "care"
+    output = result.output.replace("\n", "")
+    assert "in.jsonl, line 2:" in output and "in.jsonl, line 4:" in output
+    assert "mapped 2 of 5 lines" in output
+
+    occupations = tmp_path / "occ.jsonl"
+    result = CliRunner().invoke(app, ["map-occupations", "--input", str(source), "--output", str(occupations),
+                                      "--data-dir", str(built)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(occupations.read_text().splitlines()[0])["occupations"][0]["uri"] == OCC + "dev"
+
+
+def test_unknown_encoder(built: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "x"}) + "\n")
+    result = CliRunner().invoke(app, ["map-skills", "--input", str(source), "--output", str(tmp_path / "o"),
+                                      "--encoder", "gpt", "--data-dir", str(built)])
+    assert result.exit_code == 1 and "unknown encoder 'gpt'" in result.output
+
+
+def test_kinds_are_indexed_apart(matcher: Matcher) -> None:
+    assert set(matcher.indexes_) == {ConceptKind.SKILL, ConceptKind.OCCUPATION}
+    assert all(uri.startswith(OCC) for uri in matcher.indexes_[ConceptKind.OCCUPATION].uris_)
