@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/tune.py [--gold-dir ../shared/benchmarks] [--limit N]
 
-For every gold file the evidence of each candidate (label, description, lexical, prior, and for
+For every gold file the evidence for every concept (label, description, lexical, prior, and for
 vacancies the title) is computed once; a grid of weights is then scored on it, and one setting per
 kind (skills, occupations) is chosen by the mean of each file's headline metric (RP@5 for skill
 sentences, MRR for Dutch phrases and occupations). A logistic regression of "is a gold concept" on
@@ -28,7 +28,7 @@ from benchmarks.metrics import evaluate, load_gold  # noqa: E402
 from skillmatch.config import Settings  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER, EmbeddingCache, load_encoder  # noqa: E402
 from skillmatch.errors import InputError  # noqa: E402
-from skillmatch.matcher import Matcher, MatchSettings, Weights, _title  # noqa: E402
+from skillmatch.matcher import Channels, Matcher, MatchSettings, Weights, _title  # noqa: E402
 from skillmatch.outcomes import split_outcomes  # noqa: E402
 from skillmatch.taxonomy import ConceptKind, load_taxonomy, store_path  # noqa: E402
 
@@ -36,17 +36,20 @@ HEADLINE = {"skills_vdab_nl_dev.jsonl": "MRR"}
 
 
 @dataclass
-class Item:
-    """Candidates of one gold item as arrays: concept id, group (outcome or title/whole) and evidence."""
+class Collected:
+    """One gold file's evidence: per item, the rows of its outcomes (or its whole text and title)."""
 
-    id: str
-    cids: np.ndarray
-    groups: np.ndarray
-    features: np.ndarray  # columns: label, description, lexical, prior, is_title
+    ids: list[str]
+    channels: Channels
+    groups: list[tuple[int, int]]  # per item: start row and number of rows
+    titles: dict[int, int]  # item -> row of its title's evidence (occupations)
+    title_channels: Channels | None
 
 
-def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> list[Item]:
+def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> Collected:
     texts = [item["text"] for item in items]
+    titles: dict[int, int] = {}
+    title_channels = None
     if kind is ConceptKind.SKILL:
         parts = []
         for text in texts:
@@ -55,43 +58,33 @@ def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> list[Item
             except InputError:
                 parts.append([text])
     else:
-        parts = [[text] + ([_title(text)] if _title(text) else []) for text in texts]
+        parts = [[text] for text in texts]
+        titled = [(i, _title(text)) for i, text in enumerate(texts) if _title(text)]
+        titles = {i: row for row, (i, _t) in enumerate(titled)}
+        if titled:
+            title_channels = matcher.channels(kind, [t for _i, t in titled])
     flat = [p for group in parts for p in group]
-    evidence = matcher.components(kind, flat)
-    out, start = [], 0
-    for item, group in zip(items, parts, strict=True):
-        rows = []
-        for g, found in enumerate(evidence[start : start + len(group)]):
-            is_title = float(kind is ConceptKind.OCCUPATION and g == 1)
-            rows.extend((cid, g, e.label, e.description, e.lexical, e.prior, is_title) for cid, e in found.items())
+    groups, start = [], 0
+    for group in parts:
+        groups.append((start, len(group)))
         start += len(group)
-        array = np.array(rows, dtype=np.float64)
-        out.append(Item(item["id"], array[:, 0].astype(np.int64), array[:, 1].astype(np.int64), array[:, 2:]))
+    return Collected([item["id"] for item in items], matcher.channels(kind, flat), groups, titles, title_channels)
+
+
+def rank(collected: Collected, weights: Weights, uris: list[str], top_k: int = 10) -> dict[str, tuple[list[str],
+                                                                                                   np.ndarray]]:
+    """Each item's top concepts and scores, exactly as the matcher combines them."""
+    scores = collected.channels.combine(weights)
+    title_scores = collected.title_channels.combine(weights) if collected.title_channels is not None else None
+    out = {}
+    for i, (start, length) in enumerate(collected.groups):
+        row = scores[start : start + length].max(axis=0)
+        if title_scores is not None and weights.title and i in collected.titles:
+            row = (1 - weights.title) * row + weights.title * title_scores[collected.titles[i]]
+        top = np.argpartition(-row, top_k)[:top_k]
+        top = top[np.argsort(-row[top])]
+        out[collected.ids[i]] = ([uris[c] for c in top], row[top])
     return out
-
-
-def rank(item: Item, weights: Weights, uris: list[str], top_k: int = 10) -> tuple[list[str], np.ndarray]:
-    f = item.features
-    score = weights.label * f[:, 0] + weights.description * f[:, 1] + weights.lexical * f[:, 2] \
-        + weights.prior * f[:, 3]
-    if f[:, 4].any():  # vacancy with a title: blend whole-text and title scores per concept
-        whole, title = _best(item.cids[f[:, 4] == 0], score[f[:, 4] == 0]), _best(item.cids[f[:, 4] == 1],
-                                                                                      score[f[:, 4] == 1])
-        floor_w, floor_t = min(whole.values()), min(title.values())
-        best = {c: (1 - weights.title) * whole.get(c, floor_w) + weights.title * title.get(c, floor_t)
-                for c in whole.keys() | title.keys()}
-    else:
-        best = _best(item.cids, score)
-    ordered = sorted(best.items(), key=lambda kv: -kv[1])[:top_k]
-    return [uris[c] for c, _ in ordered], np.array([s for _, s in ordered])
-
-
-def _best(cids: np.ndarray, scores: np.ndarray) -> dict[int, float]:
-    best: dict[int, float] = {}
-    for c, s in zip(cids.tolist(), scores.tolist(), strict=True):
-        if s > best.get(c, -1e9):
-            best[c] = s
-    return best
 
 
 def main() -> None:
@@ -122,7 +115,7 @@ def main() -> None:
             weights = Weights(1.0, description, lexical, prior, title)
             per_file = {}
             for name, (items, collected) in data.items():
-                ranked = {c.id: rank(c, weights, uris)[0] for c in collected}
+                ranked = {item_id: found[0] for item_id, found in rank(collected, weights, uris).items()}
                 per_file[name] = evaluate(ranked, items)
             headline = np.mean([per_file[n][HEADLINE.get(n, "RP@5" if kind is ConceptKind.SKILL else "MRR")]
                                 for n in per_file])
@@ -145,12 +138,10 @@ def fit_calibration(kind: ConceptKind, weights: Weights, data: dict, uris: list[
     x, y = [], []
     for items, collected in data.values():
         gold = {item["id"]: set(item["gold"]) for item in items}
-        for c in collected:
-            ranked, scores = rank(c, weights, uris)
-            for i, uri in enumerate(ranked):
-                lead = scores[i] - (scores[i + 1] if i + 1 < len(scores) else scores[i])
-                x.append((scores[i], lead))
-                y.append(uri in gold[c.id])
+        for item_id, (ranked, scores) in rank(collected, weights, uris, top_k=11).items():
+            for i, uri in enumerate(ranked[:10]):
+                x.append((scores[i], scores[i] - scores[i + 1]))
+                y.append(uri in gold[item_id])
     model = LogisticRegression(C=10.0).fit(np.array(x), np.array(y))
     probabilities = model.predict_proba(np.array(x))[:, 1]
     linked = probabilities >= 0.5

@@ -38,7 +38,8 @@ err = Console(stderr=True)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where built stores live [env: SKILLMATCH_DATA_DIR].", show_default=False),
+    typer.Option("--data-dir", show_default=False,
+                 help="Where built stores live (default: $SKILLMATCH_DATA_DIR, else the user data folder)."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 EncoderOption = Annotated[
@@ -354,27 +355,22 @@ def _map(kind: str, input_path: Path, output: Path, top_k: int, data_dir: Path |
               + (f" ({errors} with errors)" if errors else ""))
 
 
+InputOption = Annotated[Path, typer.Option("--input", "-i", help='JSONL, one {"id", "text"} per line.')]
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="JSONL, the ranking for each input line.")]
+TopK = Annotated[int, typer.Option("--top-k", min=1, max=100)]
+
+
 @app.command("map-skills")
-def map_skills(
-    input_path: Annotated[Path, typer.Option("--input", "-i", help="JSONL, one {\"id\", \"text\"} per line.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL with ranked skills per line.")],
-    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
-    encoder: EncoderOption = DEFAULT_ENCODER,
-    data_dir: DataDir = None,
-) -> None:
+def map_skills(input_path: InputOption, output: OutputOption, top_k: TopK = 10,
+               encoder: EncoderOption = DEFAULT_ENCODER, data_dir: DataDir = None) -> None:
     """Rank ESCO skills for each text (a learning outcome or a whole outcome block)."""
     with _errors():
         _map("skills", input_path, output, top_k, data_dir, encoder)
 
 
 @app.command("map-occupations")
-def map_occupations(
-    input_path: Annotated[Path, typer.Option("--input", "-i", help="JSONL, one {\"id\", \"text\"} per line.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL with ranked occupations per line.")],
-    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
-    encoder: EncoderOption = DEFAULT_ENCODER,
-    data_dir: DataDir = None,
-) -> None:
+def map_occupations(input_path: InputOption, output: OutputOption, top_k: TopK = 10,
+                    encoder: EncoderOption = DEFAULT_ENCODER, data_dir: DataDir = None) -> None:
     """Rank ESCO occupations for each text (a job title or a whole vacancy)."""
     with _errors():
         _map("occupations", input_path, output, top_k, data_dir, encoder)

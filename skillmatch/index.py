@@ -74,7 +74,7 @@ def surface_forms(
 
 
 class ConceptIndex:
-    """Nearest surface forms for a kind of concept, pooled per concept.
+    """The embedded surface forms of one kind of concept, scored and pooled per concept.
 
     Attributes set by :meth:`build` or :meth:`load`: ``uris_`` (concept URIs by id), ``texts_``
     (distinct texts), ``vectors_`` (a FAISS inner-product index over the texts' embeddings) and
@@ -192,55 +192,24 @@ class ConceptIndex:
         if not hasattr(self, "vectors_"):
             raise RuntimeError("ConceptIndex is not built or loaded; call build(), load() or ensure() first")
 
-    def search_vectors(self, queries: np.ndarray, *, forms: int = 256) -> list[dict[int, FormHit]]:
-        """For each query vector, the best label form per concept among the ``forms`` nearest texts.
-
-        Descriptions are scored separately (:meth:`description_scores`): a description is a
-        different kind of evidence than a label and is weighted on its own.
-        """
+    def similarities(self, queries: np.ndarray) -> np.ndarray:
+        """Cosine of each query with every indexed text (queries x texts), one matrix product
+        over the index's memory-mapped vectors: exact, and fast enough for ~10^5 forms."""
         self._check_fitted()
-        scores, ids = self.vectors_.search(np.ascontiguousarray(queries, dtype=np.float32), forms)
-        results = []
-        for row_scores, row_ids in zip(scores, ids, strict=True):
-            best: dict[int, FormHit] = {}
-            for score, tid in zip(row_scores.tolist(), row_ids.tolist(), strict=True):
-                if tid < 0:
-                    continue
-                for cid, lang, form in self.owners_[tid]:
-                    if form != "description" and (cid not in best or score > best[cid].score):
-                        best[cid] = FormHit(cid, score, self.texts_[tid], lang, form)
-            results.append(best)
-        return results
+        return np.asarray(queries, dtype=np.float32) @ self.matrix_.T
 
-    def exact_scores(self, queries: np.ndarray, candidates: Sequence[np.ndarray], *,
-                     descriptions: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each query, each candidate concept's best similarity over its labels (or its
-        descriptions) and the text id that gave it (-1 when the concept has none); exact, also for
-        concepts the nearest-form search did not reach."""
-        offsets, rows = self.description_rows_ if descriptions else self.label_rows_
-        return [_best_per_group(self.matrix_[np.concatenate([rows[a:b] for a, b in _spans(offsets, cids)] or [[]])
-                                             .astype(np.int64)] @ query, offsets, rows, cids)
-                for query, cids in zip(np.asarray(queries, dtype=np.float32), candidates, strict=True)]
+    def per_concept(self, similarities: np.ndarray, *, descriptions: bool = False) -> np.ndarray:
+        """Best similarity per concept over its labels (or its descriptions; 0 where it has none)."""
+        return _group_max(similarities, *(self.description_rows_ if descriptions else self.label_rows_))
 
-    @property
-    def _descriptions(self) -> tuple[np.ndarray, np.ndarray]:
-        if not hasattr(self, "_description_cache"):
-            offsets, rows = self.description_rows_
-            owner = np.searchsorted(offsets, np.arange(len(rows)), side="right") - 1
-            self._description_cache = (np.ascontiguousarray(self.matrix_[rows]), owner)
-        return self._description_cache
-
-    def top_descriptions(self, queries: np.ndarray, n: int) -> np.ndarray:
-        """Concepts whose descriptions are nearest to each query (ids, shape queries x n)."""
-        vectors, owner = self._descriptions
-        if not len(vectors):
-            return np.zeros((len(queries), 0), dtype=np.int64)
-        sims = np.asarray(queries, dtype=np.float32) @ vectors.T
-        n = min(n, sims.shape[1] - 1)
-        return owner[np.argpartition(-sims, n, axis=1)[:, :n]]
-
-    def search(self, texts: Sequence[str], *, forms: int = 256) -> list[dict[int, FormHit]]:
-        return self.search_vectors(self.encoder.encode(list(texts), role="query"), forms=forms)
+    def best_label(self, query: np.ndarray, cid: int) -> FormHit:
+        """The label of concept ``cid`` nearest to ``query`` (a query vector)."""
+        offsets, rows = self.label_rows_
+        own = rows[offsets[cid] : offsets[cid + 1]]
+        sims = self.matrix_[own] @ np.asarray(query, dtype=np.float32)
+        tid = int(own[np.argmax(sims)])
+        lang, form = next((lang, form) for owner, lang, form in self.owners_[tid] if owner == cid)
+        return FormHit(cid, float(sims.max()), self.texts_[tid], lang, form)
 
 
 class LexicalIndex:
@@ -309,17 +278,10 @@ class LexicalIndex:
         self.label_rows_ = _grouped(((cid, tid) for tid, entry in enumerate(owners) for cid, _l, _f in entry),
                                     len(uris))
 
-    def exact_scores(self, texts: Sequence[str], candidates: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Each candidate concept's best n-gram similarity over its labels, for each text."""
+    def per_concept(self, texts: Sequence[str]) -> np.ndarray:
+        """Best n-gram cosine per concept over its labels (texts x concepts)."""
         queries = self._weigh(self._hasher.transform(list(texts)), self.idf_)
-        offsets, rows = self.label_rows_
-        out = []
-        for i, cids in enumerate(candidates):
-            spans = _spans(offsets, cids)
-            flat = np.concatenate([rows[a:b] for a, b in spans]) if spans else np.zeros(0, dtype=np.int64)
-            sims = (self.matrix_[flat] @ queries[i].T).toarray().ravel()
-            out.append(_best_per_group(sims, offsets, rows, cids)[0])
-        return out
+        return _group_max((queries @ self.matrix_t_).toarray(), *self.label_rows_)
 
     def save(self, folder: Path) -> None:
         import scipy.sparse
@@ -343,23 +305,6 @@ class LexicalIndex:
         self._set(dense.uris_, texts, owners, idf, matrix)
         return self
 
-    def search(self, texts: Sequence[str], *, forms: int = 64) -> list[dict[int, FormHit]]:
-        queries = self._weigh(self._hasher.transform(list(texts)), self.idf_)
-        scores = (queries @ self.matrix_t_).toarray() if len(texts) else np.zeros((0, len(self.texts_)))
-        results = []
-        for row in scores:
-            top = np.argpartition(-row, min(forms, len(row) - 1))[:forms]
-            best: dict[int, FormHit] = {}
-            for tid in top[np.argsort(-row[top])].tolist():
-                score = float(row[tid])
-                if score <= 0:
-                    break
-                for cid, lang, form in self.owners_[tid]:
-                    if cid not in best:
-                        best[cid] = FormHit(cid, score, self.texts_[tid], lang, form)
-            results.append(best)
-        return results
-
 
 def _grouped(pairs, groups: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR layout of (group, value) pairs: offsets (groups + 1) and the values sorted by group."""
@@ -369,21 +314,10 @@ def _grouped(pairs, groups: int) -> tuple[np.ndarray, np.ndarray]:
     return np.cumsum(offsets), data[:, 1].copy()
 
 
-def _spans(offsets: np.ndarray, cids: np.ndarray) -> list[tuple[int, int]]:
-    return [(a, b) for a, b in zip(offsets[cids].tolist(), offsets[cids + 1].tolist(), strict=True) if b > a]
-
-
-def _best_per_group(sims: np.ndarray, offsets: np.ndarray, rows: np.ndarray,
-                    cids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Max of ``sims`` (laid out as the concatenated rows of ``cids``) per concept, and its row."""
-    lengths = offsets[cids + 1] - offsets[cids]
-    best = np.zeros(len(cids), dtype=np.float32)
-    which = np.full(len(cids), -1, dtype=np.int64)
-    position = 0
-    for i, length in enumerate(lengths.tolist()):
-        if length:
-            segment = sims[position : position + length]
-            k = int(np.argmax(segment))
-            best[i], which[i] = segment[k], rows[offsets[cids[i]] + k]
-            position += length
-    return best, which
+def _group_max(similarities: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Row-wise max of ``similarities`` over each group's columns (0 for an empty group)."""
+    out = np.zeros((similarities.shape[0], len(offsets) - 1), dtype=np.float32)
+    present = np.flatnonzero(offsets[1:] > offsets[:-1])
+    if len(present):
+        out[:, present] = np.maximum.reduceat(similarities[:, rows], offsets[present], axis=1)
+    return out

@@ -28,7 +28,7 @@ import numpy as np
 
 from skillmatch.encoder import Encoder
 from skillmatch.errors import InputError, StoreError
-from skillmatch.index import ConceptIndex, FormHit, LexicalIndex
+from skillmatch.index import ConceptIndex, LexicalIndex
 from skillmatch.outcomes import MAX_TEXT_CHARS, split_outcomes
 from skillmatch.taxonomy import ConceptKind, Taxonomy
 
@@ -47,18 +47,18 @@ class Weights:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """What speaks for one candidate concept, before weighting."""
+class Channels:
+    """The evidence for a batch of texts: one (texts x concepts) array per kind of evidence."""
 
-    label: float
-    description: float
-    lexical: float
-    prior: float
-    hit: FormHit
+    queries: np.ndarray
+    label: np.ndarray
+    description: np.ndarray
+    lexical: np.ndarray
+    prior: np.ndarray
 
-    def combine(self, weights: Weights) -> float:
+    def combine(self, weights: Weights) -> np.ndarray:
         return (weights.label * self.label + weights.description * self.description
-                + weights.lexical * self.lexical + weights.prior * self.prior)
+                + weights.lexical * self.lexical + weights.prior * self.prior[None, :])
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,11 @@ class MatchSettings:
 
     skills: Weights = Weights(label=1.0, description=0.2, lexical=0.2)
     occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.3)
-    skill_calibration: Calibration = Calibration(bias=-19.195, score_coef=15.065, lead_coef=30.437)
-    occupation_calibration: Calibration = Calibration(bias=-19.061, score_coef=13.289, lead_coef=35.399)
+    skill_calibration: Calibration = Calibration(bias=-19.324, score_coef=15.181, lead_coef=30.010)
+    occupation_calibration: Calibration = Calibration(bias=-19.151, score_coef=13.363, lead_coef=35.167)
     threshold: float = 0.5
     #: Index descriptions too (better recall on paraphrases; most of the index build time).
     descriptions: bool = True
-    forms: int = 256
-    lexical_forms: int = 64
-    candidates: int = 100
 
 
 @dataclass(frozen=True)
@@ -187,61 +184,38 @@ class Matcher:
     def _calibration(self, kind: ConceptKind) -> Calibration:
         return self.settings.skill_calibration if kind is ConceptKind.SKILL else self.settings.occupation_calibration
 
-    def components(self, kind: ConceptKind, texts: Sequence[str]) -> list[dict[int, Evidence]]:
-        """Each text's candidate concepts with their label, description, lexical and prior scores.
-
-        Candidates come from three searches (nearest labels, nearest descriptions, n-gram
-        overlap); every candidate is then scored exactly on all three, so no concept wins or loses
-        for having been found by one search only.
-        """
+    def channels(self, kind: ConceptKind, texts: Sequence[str]) -> Channels:
+        """Every concept's evidence for every text, exactly (no candidate cut-off)."""
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
         queries = self.encoder.encode(list(texts), role="query")
-        label_hits = dense.search_vectors(queries, forms=self.settings.forms)
-        lexical_hits = lexical.search(texts, forms=self.settings.lexical_forms)
-        by_description = dense.top_descriptions(queries, self.settings.candidates)
-        candidates = [
-            np.array(sorted(set(labels) | set(lexicals) | set(described.tolist())), dtype=np.int64)
-            for labels, lexicals, described in zip(label_hits, lexical_hits, by_description, strict=True)
-        ]
-        label_scores = dense.exact_scores(queries, candidates)
-        description_scores = dense.exact_scores(queries, candidates, descriptions=True)
-        lexical_scores = lexical.exact_scores(texts, candidates)
-        results = []
-        for cids, (label, best_text), (description, _), lex in zip(
-                candidates, label_scores, description_scores, lexical_scores, strict=True):
-            found: dict[int, Evidence] = {}
-            for i, cid in enumerate(cids.tolist()):
-                found[cid] = Evidence(
-                    label=float(label[i]),
-                    description=float(description[i]),
-                    lexical=float(lex[i]),
-                    prior=float(self._prior[cid]) if kind is ConceptKind.SKILL else 0.0,
-                    hit=self._form(dense, cid, int(best_text[i]), float(label[i])),
-                )
-            results.append(found)
-        return results
+        label, description = [], []
+        # Chunks bound the (texts x forms) similarity matrix to some tens of megabytes.
+        for start in range(0, len(texts), self.CHUNK):
+            similarities = dense.similarities(queries[start : start + self.CHUNK])
+            label.append(dense.per_concept(similarities))
+            description.append(dense.per_concept(similarities, descriptions=True))
+        prior = self._prior if kind is ConceptKind.SKILL else np.zeros(len(dense.uris_), dtype=np.float32)
+        return Channels(queries=queries, label=np.vstack(label), description=np.vstack(description),
+                        lexical=lexical.per_concept(texts), prior=prior)
 
-    @staticmethod
-    def _form(dense: ConceptIndex, cid: int, text_id: int, score: float) -> FormHit:
-        """The label that matched a concept best, with its language and kind."""
-        lang, form = next((lang, form) for owner, lang, form in dense.owners_[text_id] if owner == cid)
-        return FormHit(cid, score, dense.texts_[text_id], lang, form)
+    CHUNK = 32
 
-    def score(self, kind: ConceptKind, texts: Sequence[str]) -> list[dict[int, tuple[float, FormHit]]]:
-        """Combined score and best evidence for each text's candidate concepts."""
-        weights = self._weights(kind)
-        return [{cid: (e.combine(weights), e.hit) for cid, e in found.items()}
-                for found in self.components(kind, texts)]
-
-    def _to_matches(self, kind: ConceptKind, scored: dict[int, tuple[float, FormHit]], top_k: int,
-                    outcome: str | None = None) -> list[Match]:
+    def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
+                outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None) -> list[Match]:
+        """Top ``top_k`` concepts of one score row; ``rows``/``outcomes`` say which query row and
+        outcome gave each concept its score (for an outcome block)."""
         dense = self.indexes_[kind]
         calibration = self._calibration(kind)
-        ranked = sorted(scored.items(), key=lambda item: -item[1][0])[: max(top_k, 2)]
+        n = min(top_k + 1, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top])]
         matches = []
-        for position, (cid, (score, hit)) in enumerate(ranked[:top_k]):
-            following = ranked[position + 1][1][0] if position + 1 < len(ranked) else score
+        for position, cid in enumerate(top[:top_k].tolist()):
+            score = float(scores[cid])
+            following = float(scores[top[position + 1]]) if position + 1 < len(top) else score
             confidence = calibration.confidence(score, score - following)
+            row = int(rows[cid]) if rows is not None else 0
+            hit = dense.best_label(queries[row], cid)
             concept = self.taxonomy.get(dense.uris_[cid])
             matches.append(Match(
                 uri=concept.uri,
@@ -252,7 +226,7 @@ class Matcher:
                 matched=hit.text,
                 matched_lang=hit.lang,
                 form=hit.form,
-                outcome=outcome,
+                outcome=outcomes[row] if outcomes is not None else None,
             ))
         return matches
 
@@ -260,30 +234,28 @@ class Matcher:
         """One ranking per text, the text taken whole."""
         for text in texts:
             _check_text(text)
-        return [self._to_matches(kind, scored, top_k) for scored in self.score(kind, texts)]
+        channels = self.channels(kind, texts)
+        scores = channels.combine(self._weights(kind))
+        return [self._ranked(kind, scores[i], channels.queries[i : i + 1], top_k) for i in range(len(texts))]
 
     # -- the two tasks ------------------------------------------------------------------------
 
     def match_skills_batch(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
-        """Skills for each outcome block: each outcome ranked on its own, then combined per block
-        (a skill keeps its best outcome as evidence)."""
+        """Skills for each outcome block: each outcome scored on its own, and a skill keeps its best
+        outcome (as its score and as the evidence it reports)."""
         blocks = [split_outcomes(text) for text in texts]
         flat = [outcome for block in blocks for outcome in block]
-        scored = self.score(ConceptKind.SKILL, flat)
+        channels = self.channels(ConceptKind.SKILL, flat)
+        scores = channels.combine(self.settings.skills)
         results, start = [], 0
         for block in blocks:
-            combined: dict[int, tuple[float, FormHit, str]] = {}
-            for outcome, candidates in zip(block, scored[start : start + len(block)], strict=True):
-                for cid, (score, hit) in candidates.items():
-                    if cid not in combined or score > combined[cid][0]:
-                        combined[cid] = (score, hit, outcome)
+            rows = scores[start : start + len(block)]
+            best_row = np.argmax(rows, axis=0)
+            results.append(self._ranked(
+                ConceptKind.SKILL, rows.max(axis=0), channels.queries[start : start + len(block)], top_k,
+                outcomes=block if len(block) > 1 else None, rows=best_row,
+            ))
             start += len(block)
-            ranked = self._to_matches(ConceptKind.SKILL, {c: (s, h) for c, (s, h, _o) in combined.items()}, top_k)
-            results.append([
-                Match(**{**m.__dict__, "outcome": combined[self.indexes_[ConceptKind.SKILL].position_[m.uri]][2]
-                         if len(block) > 1 else None})
-                for m in ranked
-            ])
         return results
 
     def match_skills(self, text: str, *, top_k: int = 10) -> list[Match]:
@@ -294,19 +266,14 @@ class Matcher:
         for text in texts:
             _check_text(text)
         weights = self.settings.occupations
-        whole = self.score(ConceptKind.OCCUPATION, texts)
+        channels = self.channels(ConceptKind.OCCUPATION, texts)
+        scores = channels.combine(weights)
         titled = [i for i, text in enumerate(texts) if weights.title and _title(text)]
         if titled:
-            titles = self.score(ConceptKind.OCCUPATION, [_title(texts[i]) or "" for i in titled])
-            for i, title_scores in zip(titled, titles, strict=True):
-                floor = min((s for s, _h in title_scores.values()), default=0.0)
-                merged = {}
-                for cid in set(whole[i]) | set(title_scores):
-                    w_score, w_hit = whole[i].get(cid, (min(s for s, _ in whole[i].values()), None))
-                    t_score, t_hit = title_scores.get(cid, (floor, None))
-                    merged[cid] = ((1 - weights.title) * w_score + weights.title * t_score, t_hit or w_hit)
-                whole[i] = merged
-        return [self._to_matches(ConceptKind.OCCUPATION, scored, top_k) for scored in whole]
+            titles = self.channels(ConceptKind.OCCUPATION, [_title(texts[i]) or "" for i in titled])
+            scores[titled] = (1 - weights.title) * scores[titled] + weights.title * titles.combine(weights)
+        return [self._ranked(ConceptKind.OCCUPATION, scores[i], channels.queries[i : i + 1], top_k)
+                for i in range(len(texts))]
 
     def match_occupations(self, text: str, *, top_k: int = 10) -> list[Match]:
         return self.match_occupations_batch([text], top_k=top_k)[0]
