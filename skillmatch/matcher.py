@@ -171,8 +171,7 @@ class Matcher:
     def _skill_prior(self) -> np.ndarray:
         """log(1 + number of occupations that need the skill), scaled to [0, 1]."""
         dense = self.indexes_[ConceptKind.SKILL]
-        counts = np.array([len(self.taxonomy._occupations_by_skill.get(uri, ())) for uri in dense.uris_],
-                          dtype=np.float32)
+        counts = np.array([len(self.taxonomy.occupations_for(uri)) for uri in dense.uris_], dtype=np.float32)
         prior = np.log1p(counts)
         return prior / max(float(prior.max()), 1.0)
 

