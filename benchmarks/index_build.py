@@ -42,7 +42,8 @@ def main() -> None:
             print(f"  {now - started:7.1f} s  {message}: {done:,}/{total:,}", flush=True)
 
     Matcher(taxonomy, load_encoder(DEFAULT_ENCODER, args.data_dir)).fit(args.data_dir, progress=progress)
-    print(f"whole index built in {time.perf_counter() - started:.1f} s ({(time.perf_counter() - started) / 60:.1f} min)")
+    seconds = time.perf_counter() - started
+    print(f"whole index built in {seconds:.1f} s ({seconds / 60:.1f} min)")
 
 
 if __name__ == "__main__":
