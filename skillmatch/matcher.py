@@ -131,6 +131,9 @@ class Matcher:
     ['Python (computer programming)']
     """
 
+    #: Texts scored at once; bounds the (texts x forms) similarity matrix to some tens of megabytes.
+    CHUNK = 32
+
     def __init__(self, taxonomy: Taxonomy, encoder: Encoder, *, settings: MatchSettings | None = None) -> None:
         self.taxonomy = taxonomy
         self.encoder = encoder
@@ -188,7 +191,6 @@ class Matcher:
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
         queries = self.encoder.encode(list(texts), role="query")
         label, description = [], []
-        # Chunks bound the (texts x forms) similarity matrix to some tens of megabytes.
         for start in range(0, len(texts), self.CHUNK):
             similarities = dense.similarities(queries[start : start + self.CHUNK])
             label.append(dense.per_concept(similarities))
@@ -196,8 +198,6 @@ class Matcher:
         prior = self._prior if kind is ConceptKind.SKILL else np.zeros(len(dense.uris_), dtype=np.float32)
         return Channels(queries=queries, label=np.vstack(label), description=np.vstack(description),
                         lexical=lexical.per_concept(texts), prior=prior)
-
-    CHUNK = 32
 
     def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
                 outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None) -> list[Match]:
@@ -228,14 +228,6 @@ class Matcher:
                 outcome=outcomes[row] if outcomes is not None else None,
             ))
         return matches
-
-    def rank(self, kind: ConceptKind, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
-        """One ranking per text, the text taken whole."""
-        for text in texts:
-            _check_text(text)
-        channels = self.channels(kind, texts)
-        scores = channels.combine(self._weights(kind))
-        return [self._ranked(kind, scores[i], channels.queries[i : i + 1], top_k) for i in range(len(texts))]
 
     # -- the two tasks ------------------------------------------------------------------------
 
