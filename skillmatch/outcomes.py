@@ -42,6 +42,14 @@ def _clean(fragment: str) -> str:
     return re.sub(r"\s+", " ", fragment)
 
 
+def check_text(text: object) -> None:
+    """Refuse what cannot be matched: no text, only whitespace, or more than MAX_TEXT_CHARS."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("empty text: there is nothing to match")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(f"text of {len(text):,} characters is longer than the {MAX_TEXT_CHARS:,} allowed")
+
+
 def split_outcomes(text: str) -> list[str]:
     """Split an outcome block into single learning outcomes.
 
@@ -50,10 +58,7 @@ def split_outcomes(text: str) -> list[str]:
     >>> split_outcomes("De student kan data opschonen. De student kan een model trainen.")
     ['data opschonen', 'een model trainen']
     """
-    if not isinstance(text, str) or not text.strip():
-        raise InputError("empty text: there is nothing to match")
-    if len(text) > MAX_TEXT_CHARS:
-        raise InputError(f"text of {len(text):,} characters is longer than the {MAX_TEXT_CHARS:,} allowed")
+    check_text(text)
     lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
     # A wrapped line (no bullet, starts in lower case, previous line unfinished) continues its item.
     items: list[str] = []

