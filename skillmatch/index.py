@@ -2,11 +2,12 @@
 
 Each distinct text (preferred, alternative and hidden labels in every language, and the
 descriptions) is encoded once and stored in a FAISS inner-product index, memory-mapped on load.
-A query is scored against every stored text with one matrix product over that storage and the
-result is pooled per concept (the best label wins, and says which label matched), so the ranking
-is exact rather than limited to a nearest-neighbour cut-off; at ~10^5 forms this takes tens of
-milliseconds for a batch. A character n-gram index over the labels adds lexical evidence. Both
-are rebuilt automatically when the taxonomy, the encoder or the index settings change.
+A query is scored against every stored text with one matrix product over that storage (exact, and
+tens of milliseconds for a batch at ~10^5 forms); the concepts owning its nearest texts become
+candidates, and each candidate's score is pooled over all its own forms (the best label wins, and
+says which label matched). A character n-gram index over the labels adds lexical evidence for the
+candidates. Both indexes are rebuilt automatically when the taxonomy, the encoder or the index
+settings change.
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ class ConceptIndex:
         self.description_rows_ = _grouped(
             ((cid, tid) for tid, entry in enumerate(owners) for cid, _lang, form in entry if form == "description"),
             len(uris))
+        self.form_owners_ = _grouped(((tid, cid) for tid, entry in enumerate(owners) for cid, _l, _f in entry),
+                                     len(texts))
 
     # -- persistence --------------------------------------------------------------------------
 
@@ -199,9 +202,22 @@ class ConceptIndex:
         self._check_fitted()
         return np.asarray(queries, dtype=np.float32) @ self.matrix_.T
 
-    def per_concept(self, similarities: np.ndarray, *, descriptions: bool = False) -> np.ndarray:
-        """Best similarity per concept over its labels (or its descriptions; 0 where it has none)."""
-        return _group_max(similarities, *(self.description_rows_ if descriptions else self.label_rows_))
+    def candidates(self, similarities: np.ndarray, forms: int) -> np.ndarray:
+        """(query row, concept id) pairs, sorted: every concept that owns one of each query's
+        ``forms`` most similar texts (labels or descriptions)."""
+        n, total = similarities.shape
+        m = min(forms, total)
+        top = _top_columns(similarities, m)
+        concepts, counts = _expand(*self.form_owners_, top.ravel())
+        queries = np.repeat(np.repeat(np.arange(n), m), counts)
+        keys = np.unique(queries * len(self.uris_) + concepts)
+        return np.stack([keys // len(self.uris_), keys % len(self.uris_)], axis=1)
+
+    def pair_scores(self, similarities: np.ndarray, pairs: np.ndarray, *, descriptions: bool = False) -> np.ndarray:
+        """For each (query row, concept) pair, the best similarity over the concept's labels (or its
+        descriptions; 0 where it has none): label-level max pooling."""
+        rows, counts = _expand(*(self.description_rows_ if descriptions else self.label_rows_), pairs[:, 1])
+        return _pair_max(similarities[np.repeat(pairs[:, 0], counts), rows], counts)
 
     def best_label(self, query: np.ndarray, cid: int) -> FormHit:
         """The label of concept ``cid`` nearest to ``query`` (a query vector)."""
@@ -275,14 +291,30 @@ class LexicalIndex:
         self.uris_, self.texts_, self.owners_ = uris, texts, owners
         self.idf_ = idf
         self.matrix_ = matrix.tocsr()
-        self.matrix_t_ = self.matrix_.T.tocsr()
         self.label_rows_ = _grouped(((cid, tid) for tid, entry in enumerate(owners) for cid, _l, _f in entry),
                                     len(uris))
 
-    def per_concept(self, texts: Sequence[str]) -> np.ndarray:
-        """Best n-gram cosine per concept over its labels (texts x concepts)."""
+    def pair_scores(self, texts: Sequence[str], pairs: np.ndarray) -> np.ndarray:
+        """For each (text row, concept) pair, sorted by text row, the best n-gram cosine over the
+        concept's labels."""
+        import scipy.sparse
+
         queries = self._weigh(self._hasher.transform(list(texts)), self.idf_)
-        return _group_max((queries @ self.matrix_t_).toarray(), *self.label_rows_)
+        rows, counts = _expand(*self.label_rows_, pairs[:, 1])
+        forms = self.matrix_[rows]
+        # Row r of ``forms`` belongs to text ``bounds``-segment i; each text is scattered into one
+        # dense feature vector, so a form's dot product is a gather instead of a sparse intersection.
+        bounds = forms.indptr[np.searchsorted(np.repeat(pairs[:, 0], counts), np.arange(len(texts) + 1))]
+        products = np.zeros(forms.nnz, dtype=np.float32)
+        dense = np.zeros(self.N_FEATURES, dtype=np.float32)
+        for i in range(len(texts)):
+            features = queries.indices[queries.indptr[i] : queries.indptr[i + 1]]
+            dense[features] = queries.data[queries.indptr[i] : queries.indptr[i + 1]]
+            span = slice(bounds[i], bounds[i + 1])
+            products[span] = forms.data[span] * dense[forms.indices[span]]
+            dense[features] = 0
+        cosines = scipy.sparse.csr_matrix((products, forms.indices, forms.indptr), shape=forms.shape).sum(axis=1)
+        return _pair_max(np.asarray(cosines, dtype=np.float32).ravel(), counts)
 
     def save(self, folder: Path) -> None:
         import scipy.sparse
@@ -315,10 +347,40 @@ def _grouped(pairs, groups: int) -> tuple[np.ndarray, np.ndarray]:
     return np.cumsum(offsets), data[:, 1].copy()
 
 
-def _group_max(similarities: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Row-wise max of ``similarities`` over each group's columns (0 for an empty group)."""
-    out = np.zeros((similarities.shape[0], len(offsets) - 1), dtype=np.float32)
-    present = np.flatnonzero(offsets[1:] > offsets[:-1])
-    if len(present):
-        out[:, present] = np.maximum.reduceat(similarities[:, rows], offsets[present], axis=1)
+def _top_columns(matrix: np.ndarray, m: int, margin: float = 0.05) -> np.ndarray:
+    """Column ids of each row's ``m`` largest values, in no order.
+
+    Exact, but a full partition of a ~10^5-wide row is slow; the top ``m`` nearly always lie
+    within ``margin`` of the row's max, so only those values are partitioned, and the whole row
+    only where fewer than ``m`` do.
+    """
+    rows, columns = np.nonzero(matrix >= (matrix.max(axis=1) - margin)[:, None])
+    counts = np.bincount(rows, minlength=matrix.shape[0])
+    starts = np.cumsum(counts) - counts
+    top = np.empty((matrix.shape[0], m), dtype=np.int64)
+    for row, (start, count) in enumerate(zip(starts.tolist(), counts.tolist())):
+        if count >= m:
+            near = columns[start : start + count]
+            top[row] = near[np.argpartition(-matrix[row, near], m - 1)[:m]]
+        else:
+            top[row] = np.argpartition(-matrix[row], m - 1)[:m]
+    return top
+
+
+def _expand(offsets: np.ndarray, values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values of each of ``groups`` (a CSR layout from ``_grouped``), concatenated, and their counts."""
+    starts = offsets[groups]
+    counts = offsets[groups + 1] - starts
+    ends = np.cumsum(counts)
+    positions = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
+    return values[positions], counts
+
+
+def _pair_max(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Max of ``values`` over consecutive runs of ``counts`` (0 for an empty run)."""
+    out = np.zeros(len(counts), dtype=np.float32)
+    present = counts > 0
+    if present.any():
+        starts = np.cumsum(counts) - counts
+        out[present] = np.maximum.reduceat(values, starts[present])
     return out

@@ -17,6 +17,7 @@ calibration were fitted on the development sets only
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -27,7 +28,7 @@ from typing import Literal
 import numpy as np
 
 from skillmatch.encoder import Encoder
-from skillmatch.errors import StoreError
+from skillmatch.errors import InputError, StoreError
 from skillmatch.index import ConceptIndex, LexicalIndex
 from skillmatch.outcomes import check_text, split_outcomes
 from skillmatch.taxonomy import ConceptKind, Taxonomy
@@ -85,6 +86,8 @@ class MatchSettings:
     skill_calibration: Calibration = Calibration(bias=-19.324, score_coef=15.181, lead_coef=30.010)
     occupation_calibration: Calibration = Calibration(bias=-19.151, score_coef=13.363, lead_coef=35.167)
     threshold: float = 0.5
+    #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
+    candidate_forms: int = 256
     #: Index descriptions too (better recall on paraphrases; most of the index build time).
     descriptions: bool = True
 
@@ -132,7 +135,7 @@ class Matcher:
     """
 
     #: Texts scored at once; bounds the (texts x forms) similarity matrix to some tens of megabytes.
-    CHUNK = 32
+    CHUNK = 64
 
     def __init__(self, taxonomy: Taxonomy, encoder: Encoder, *, settings: MatchSettings | None = None) -> None:
         self.taxonomy = taxonomy
@@ -167,6 +170,9 @@ class Matcher:
             self.indexes_[kind] = dense
             self.lexical_[kind] = lexical
         self._prior = self._skill_prior()
+        # What decides the matches: the indexes (taxonomy, encoder, forms) and the settings.
+        raw = "|".join([index.fingerprint_ for index in self.indexes_.values()] + [repr(self.settings)])
+        self.fingerprint_ = hashlib.sha256(raw.encode()).hexdigest()[:16]
         return self
 
     def _skill_prior(self) -> np.ndarray:
@@ -185,17 +191,24 @@ class Matcher:
         return self.settings.skill_calibration if kind is ConceptKind.SKILL else self.settings.occupation_calibration
 
     def channels(self, kind: ConceptKind, texts: Sequence[str]) -> Channels:
-        """Every concept's evidence for every text, exactly (no candidate cut-off)."""
+        """Every candidate concept's evidence for every text (0 for the other concepts).
+
+        The candidates of a text are the concepts that own one of its ``candidate_forms`` nearest
+        surface forms; only they are scored on every channel, which keeps the lexical channel cheap.
+        """
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
         queries = self.encoder.encode(list(texts), role="query")
-        label, description = [], []
+        shape = (len(texts), len(dense.uris_))
+        label, description, lexical_scores = (np.zeros(shape, dtype=np.float32) for _ in range(3))
         for start in range(0, len(texts), self.CHUNK):
             similarities = dense.similarities(queries[start : start + self.CHUNK])
-            label.append(dense.per_concept(similarities))
-            description.append(dense.per_concept(similarities, descriptions=True))
+            pairs = dense.candidates(similarities, self.settings.candidate_forms)
+            rows, concepts = pairs[:, 0] + start, pairs[:, 1]
+            label[rows, concepts] = dense.pair_scores(similarities, pairs)
+            description[rows, concepts] = dense.pair_scores(similarities, pairs, descriptions=True)
+            lexical_scores[rows, concepts] = lexical.pair_scores(texts[start : start + self.CHUNK], pairs)
         prior = self._prior if kind is ConceptKind.SKILL else np.zeros(len(dense.uris_), dtype=np.float32)
-        return Channels(queries=queries, label=np.vstack(label), description=np.vstack(description),
-                        lexical=lexical.per_concept(texts), prior=prior)
+        return Channels(queries=queries, label=label, description=description, lexical=lexical_scores, prior=prior)
 
     def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
                 outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None) -> list[Match]:
@@ -203,7 +216,10 @@ class Matcher:
         outcome gave each concept its score (for an outcome block)."""
         dense = self.indexes_[kind]
         calibration = self._calibration(kind)
-        n = min(top_k + 1, len(scores))
+        # Concepts that were no candidate score 0 and are never reported.
+        n = min(top_k + 1, int(np.count_nonzero(scores)))
+        if n == 0:
+            return []
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top])]
         matches = []
@@ -232,7 +248,15 @@ class Matcher:
     def match_skills_batch(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
         """Skills for each outcome block: each outcome scored on its own, and a skill keeps its best
         outcome (as its score and as the evidence it reports)."""
-        blocks = [split_outcomes(text) for text in texts]
+        return self.match_outcomes_batch([split_outcomes(text) for text in texts], top_k=top_k)
+
+    def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10) -> list[list[Match]]:
+        """Like :meth:`match_skills_batch` for outcomes that are already split, one list per credential."""
+        for block in blocks:
+            if not block:
+                raise InputError("a credential without learning outcomes cannot be matched")
+            for outcome in block:
+                check_text(outcome)
         flat = [outcome for block in blocks for outcome in block]
         channels = self.channels(ConceptKind.SKILL, flat)
         scores = channels.combine(self.settings.skills)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from skillmatch.cli import app
 from skillmatch.encoder import EmbeddingCache, load_encoder
 from skillmatch.errors import InputError
-from skillmatch.index import ConceptIndex
+from skillmatch.index import ConceptIndex, _top_columns
 from skillmatch.matcher import Matcher
 from skillmatch.taxonomy import ConceptKind, build_taxonomy, load_taxonomy
 from tests.conftest import OCC, MiniEsco, S
@@ -136,3 +137,34 @@ def test_unknown_encoder(built: Path, tmp_path: Path) -> None:
 def test_kinds_are_indexed_apart(matcher: Matcher) -> None:
     assert set(matcher.indexes_) == {ConceptKind.SKILL, ConceptKind.OCCUPATION}
     assert all(uri.startswith(OCC) for uri in matcher.indexes_[ConceptKind.OCCUPATION].uris_)
+
+
+def test_top_columns_is_the_exact_top_m() -> None:
+    rng = np.random.default_rng(7)
+    matrix = rng.normal(size=(20, 5000)).astype(np.float32)
+    matrix[3] = np.linspace(0, 1, 5000)  # few values near the max: the whole row is partitioned
+    matrix[4, :300] = 10.0 - np.arange(300) * 1e-5  # many near the max: only those are
+    top = _top_columns(matrix, 64)
+    for row in range(len(matrix)):
+        assert set(top[row]) == set(np.argsort(-matrix[row])[:64])
+
+
+def test_candidate_channels_equal_max_pooling_over_all_forms(matcher: Matcher) -> None:
+    """For every candidate, the label, description and lexical channels are the exact maxima over
+    the concept's own forms, computed here the slow way."""
+    texts = ["De student kan programmeren in Python", "verpleegkundige zorg en wondverzorging"]
+    dense, lexical = matcher.indexes_[ConceptKind.SKILL], matcher.lexical_[ConceptKind.SKILL]
+    channels = matcher.channels(ConceptKind.SKILL, texts)
+    similarities = dense.similarities(channels.queries)
+    ngrams = (lexical._weigh(lexical._hasher.transform(texts), lexical.idf_) @ lexical.matrix_.T).toarray()
+    pairs = dense.candidates(similarities, matcher.settings.candidate_forms)
+    assert len(pairs)
+    for row, cid in pairs.tolist():
+        labels = [t for t, owners in enumerate(dense.owners_) for c, _l, f in owners if c == cid and f != "description"]
+        descriptions = [t for t, owners in enumerate(dense.owners_) for c, _l, f in owners
+                        if c == cid and f == "description"]
+        assert channels.label[row, cid] == pytest.approx(similarities[row, labels].max(), abs=1e-6)
+        expected = similarities[row, descriptions].max() if descriptions else 0.0
+        assert channels.description[row, cid] == pytest.approx(expected, abs=1e-6)
+        own = [t for t, owners in enumerate(lexical.owners_) for c, _l, _f in owners if c == cid]
+        assert channels.lexical[row, cid] == pytest.approx(ngrams[row, own].max(), abs=1e-5)
