@@ -20,6 +20,24 @@ class InputError(SkillmatchError, ValueError):
     """Text or a request given to the engine cannot be used (empty, too long, malformed)."""
 
 
+class CredentialError(InputError):
+    """A credential (Open Badges 2.0/3.0, ELM, VC-JWT) cannot be read: invalid JSON, an unknown
+    format, a missing or mistyped field. ``source`` names the file or the credential id, ``field``
+    the JSON path of the problem (``credentialSubject.achievement.name``)."""
+
+    def __init__(self, problem: str, *, source: str | None = None, field: str | None = None) -> None:
+        self.problem = problem
+        self.source = source
+        self.field = field
+        where = ": ".join(part for part in (source, field) if part)
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+class VerificationError(CredentialError):
+    """A credential's signature or proof does not verify: it was altered after signing, or signed
+    with another key than the one its issuer publishes in the trust list."""
+
+
 class TaxonomySourceError(SkillmatchError):
     """An ESCO source (zip, folder, CSV or RDF file) cannot be read as ESCO.
 

@@ -358,7 +358,7 @@ def _top_columns(matrix: np.ndarray, m: int, margin: float = 0.05) -> np.ndarray
     counts = np.bincount(rows, minlength=matrix.shape[0])
     starts = np.cumsum(counts) - counts
     top = np.empty((matrix.shape[0], m), dtype=np.int64)
-    for row, (start, count) in enumerate(zip(starts.tolist(), counts.tolist())):
+    for row, (start, count) in enumerate(zip(starts.tolist(), counts.tolist(), strict=True)):
         if count >= m:
             near = columns[start : start + count]
             top[row] = near[np.argpartition(-matrix[row, near], m - 1)[:m]]
