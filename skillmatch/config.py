@@ -12,11 +12,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Where skillmatch finds ESCO and keeps what it builds.
 
-    ``SKILLMATCH_DATA_DIR`` holds the built taxonomy store (and, later, indexes and the
-    catalogue database); ``SKILLMATCH_ESCO`` points at an ESCO distribution.
+    ``SKILLMATCH_DATA_DIR`` holds the built taxonomy store, the indexes and (by default) the
+    catalogue database; ``SKILLMATCH_ESCO`` points at an ESCO distribution;
+    ``SKILLMATCH_DATABASE_URL`` puts the catalogue in PostgreSQL instead
+    (``postgresql://user:password@host/db``); ``SKILLMATCH_TRUST_LIST`` is a JSON file of the
+    issuers whose signing keys are trusted when credentials are verified.
     """
 
     model_config = SettingsConfigDict(env_prefix="SKILLMATCH_", extra="ignore")
 
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("skillmatch")))
     esco: Path | None = None
+    database_url: str | None = None
+    trust_list: Path | None = None

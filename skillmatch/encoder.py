@@ -126,6 +126,10 @@ class SentenceTransformerEncoder(_BatchEncoder):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            # Its per-tensor "Loading weights" bar would interleave with our own progress output.
+            transformers_logging.disable_progress_bar()
 
             model = SentenceTransformer(str(self.model_dir), device="cpu")
             model.max_seq_length = self.spec.max_seq_length

@@ -211,9 +211,13 @@ class Matcher:
         return Channels(queries=queries, label=label, description=description, lexical=lexical_scores, prior=prior)
 
     def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
-                outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None) -> list[Match]:
+                outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None,
+                per_outcome: np.ndarray | None = None) -> list[Match]:
         """Top ``top_k`` concepts of one score row; ``rows``/``outcomes`` say which query row and
-        outcome gave each concept its score (for an outcome block)."""
+        outcome gave each concept its score (for an outcome block), and ``per_outcome`` holds the
+        outcomes' own scores: a concept's lead is then measured within the outcome that gave its
+        score, since skills of different outcomes do not compete (the calibration was fitted on
+        single sentences)."""
         dense = self.indexes_[kind]
         calibration = self._calibration(kind)
         # Concepts that were no candidate score 0 and are never reported.
@@ -225,9 +229,14 @@ class Matcher:
         matches = []
         for position, cid in enumerate(top[:top_k].tolist()):
             score = float(scores[cid])
-            following = float(scores[top[position + 1]]) if position + 1 < len(top) else score
-            confidence = calibration.confidence(score, score - following)
             row = int(rows[cid]) if rows is not None else 0
+            if per_outcome is not None:
+                own = per_outcome[row]
+                lower = own[own < score]
+                following = float(lower.max()) if len(lower) else score
+            else:
+                following = float(scores[top[position + 1]]) if position + 1 < len(top) else score
+            confidence = calibration.confidence(score, score - following)
             hit = dense.best_label(queries[row], cid)
             concept = self.taxonomy.get(dense.uris_[cid])
             matches.append(Match(
@@ -267,6 +276,7 @@ class Matcher:
             results.append(self._ranked(
                 ConceptKind.SKILL, rows.max(axis=0), channels.queries[start : start + len(block)], top_k,
                 outcomes=block if len(block) > 1 else None, rows=best_row,
+                per_outcome=rows if len(block) > 1 else None,
             ))
             start += len(block)
         return results

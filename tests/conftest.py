@@ -5,10 +5,19 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from skillmatch.config import Settings
+from skillmatch.encoder import load_encoder
+from skillmatch.matcher import Matcher
+from skillmatch.store import CatalogueStore, database_url
 from skillmatch.taxonomy import Taxonomy, build_taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,9 +30,54 @@ OCC = "http://data.europa.eu/esco/occupation/"
 ISCO = "http://data.europa.eu/esco/isco/"
 
 
+SAMPLES = REPO / "skillmatch" / "samples"
+BROKEN = REPO / "tests" / "fixtures" / "credentials" / "broken"
+
+
 def require_esco() -> None:
     if not OFFICIAL.is_dir():
         pytest.fail(f"ESCO data expected at {ESCO} (the project's ../shared/esco); tests need it")
+
+
+@pytest.fixture(scope="session")
+def esco_matcher() -> Matcher:
+    """The default matcher on the real ESCO taxonomy (en + nl), with its indexes in the data
+    directory: built on the first run (about ten minutes), reused afterwards."""
+    require_esco()
+    data_dir = Settings().data_dir
+    report = build_taxonomy([ESCO], data_dir)
+    return Matcher(load_taxonomy(report.path), load_encoder("e5-small", data_dir)).fit(data_dir)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path: Path) -> Iterator[str | None]:
+    """A catalogue database URL: SQLite (None, the default), and PostgreSQL when
+    ``SKILLMATCH_TEST_DATABASE_URL`` names a server where the user may create databases
+    (``.ci/run`` starts one); each test gets a fresh database of its own."""
+    if request.param == "sqlite":
+        yield None
+        return
+    admin = os.environ.get("SKILLMATCH_TEST_DATABASE_URL")
+    if not admin:
+        pytest.skip("SKILLMATCH_TEST_DATABASE_URL is not set (.ci/run sets it)")
+    admin_url = make_url(database_url(admin, tmp_path))
+    name = f"skillmatch_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def store(store_url: str | None, tmp_path: Path) -> Iterator[CatalogueStore]:
+    opened = CatalogueStore.open(store_url, tmp_path)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")

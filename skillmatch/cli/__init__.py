@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skillmatch.cli.common import (
+    DataDir,
+    EncoderOption,
+    JsonFlag,
+    data_dir_of,
+    err,
+    errors,
+    load,
+    load_matcher,
+    out,
+    progress_bar,
+)
+from skillmatch.cli.credentials import (
+    catalogue_app,
+    make_passport,
+    open_store,
+    passport_app,
+    print_import,
+    print_passport,
+)
 from skillmatch.config import Settings
-from skillmatch.encoder import DEFAULT_ENCODER, SPECS, load_encoder
+from skillmatch.encoder import DEFAULT_ENCODER
 from skillmatch.errors import InputError, SkillmatchError
-from skillmatch.matcher import Match, Matcher
+from skillmatch.matcher import Match
 from skillmatch.taxonomy import (
     ConceptKind,
     SearchHit,
-    Taxonomy,
     build_taxonomy,
     default_source,
     export_rdf,
@@ -29,65 +46,65 @@ from skillmatch.taxonomy import (
 )
 from skillmatch.taxonomy.store import load_concept
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
 app = typer.Typer(help="Link (micro)credentials to the ESCO skills taxonomy.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="Build, inspect, search and export the ESCO taxonomy.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(passport_app, name="passport")
 
-out = Console()
-err = Console(stderr=True)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", show_default=False,
-                 help="Where built stores live (default: $SKILLMATCH_DATA_DIR, else the user data folder)."),
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-EncoderOption = Annotated[
-    str, typer.Option("--encoder", help=f"Sentence encoder: {', '.join(SPECS)}.")
-]
-
-
-def _data_dir(option: Path | None) -> Path:
-    return option or Settings().data_dir
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn skillmatch errors into one red line and exit status 1, without a traceback."""
-    try:
-        yield
-    except SkillmatchError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-
-
-def _load(data_dir: Path | None) -> Taxonomy:
-    return load_taxonomy(store_path(_data_dir(data_dir)))
+__all__ = ["app", "load_matcher"]
 
 
 @app.command("demo")
 def demo(data_dir: DataDir = None) -> None:
     """The main job end to end on the embedded defaults: build (or reuse) the taxonomy store from
-    $SKILLMATCH_ESCO or ../shared/esco, summarise it and look up a few labels."""
-    with _errors():
+    $SKILLMATCH_ESCO or ../shared/esco and the matcher's indexes, map the sample catalogue of
+    microcredentials into the catalogue database, and build the sample learner's skills passport."""
+    with errors():
         settings = Settings()
         target = data_dir or settings.data_dir
         with err.status("building the taxonomy store (skipped when up to date)") as status:
             report = build_taxonomy([default_source(settings.esco)], target,
                                     progress=lambda message: status.update(message))
         err.print(f"taxonomy store: {report.path} ({'built' if report.rebuilt else 'up to date'})")
-        tax = load_taxonomy(report.path)
-        _print_info(tax.summary(), as_json=False)
-        for query, lang in (("Python", "en"), ("verpleegkundige", "nl")):
-            table = Table("label", "matched", "kind", title=f"label search: {query!r} ({lang})")
-            for hit in tax.search(query, lang=lang if lang in tax.meta.languages else None, limit=5):
-                table.add_row(hit.label, hit.matched, hit.kind.value)
-            out.print(table)
+        _print_info(load_taxonomy(report.path).summary(), as_json=False)
         err.print("loading the matcher (the first run encodes every ESCO label once; later runs reuse it)")
         matcher = load_matcher(target, DEFAULT_ENCODER)
         _print_matches(f"skills for a sample outcome block:\n{SAMPLE_OUTCOMES}", matcher.match_skills(SAMPLE_OUTCOMES))
         _print_matches(f"occupations for the job title {SAMPLE_TITLE!r}",
                        matcher.match_occupations(SAMPLE_TITLE, top_k=5))
+
+        from skillmatch.catalogue import Catalogue
+        from skillmatch.credentials import check_elements
+
+        store = open_store(None, target)
+        catalogue = Catalogue(store, matcher)
+        with progress_bar() as bar:
+            task = bar.add_task("importing", total=None)
+            imported = catalogue.import_paths(
+                [SAMPLES / "catalogue"],
+                progress=lambda message, done, total: bar.update(task, description=message, completed=done,
+                                                                 total=total))
+        out.print(f"\n[bold]sample catalogue[/] ({SAMPLES / 'catalogue'}) into {store.engine.url}:")
+        print_import(imported, as_json=False)
+        gaps = []
+        for record in catalogue.records():
+            check = check_elements(catalogue.achievement(record))
+            if check.missing:
+                gaps.append((record.title, [check[key].label for key in check.missing]))
+        table = Table("credential", "missing", title="EU 2022 mandatory elements the offer does not state")
+        for title, missing in gaps:
+            table.add_row(title, ", ".join(missing))
+        out.print(table)
+
+        wallet = sorted((SAMPLES / "wallet").iterdir())
+        passport, rejected = make_passport(wallet, SAMPLES / "trust.json", None, target, DEFAULT_ENCODER)
+        out.print(f"\n[bold]sample passport[/] from {len(wallet)} held credentials ({SAMPLES / 'wallet'}):")
+        for file, problem in rejected:
+            err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
+        print_passport(passport)
 
 
 SAMPLE_OUTCOMES = """De student kan:
@@ -123,7 +140,7 @@ def taxonomy_build(
     data_dir: DataDir = None,
 ) -> None:
     """Read ESCO and build the taxonomy store (skipped when already up to date)."""
-    with _errors():
+    with errors():
         settings = Settings()
         paths = source or [default_source(settings.esco)]
         languages = [part for part in lang.split(",")] if lang else None
@@ -144,8 +161,8 @@ def taxonomy_build(
 @taxonomy_app.command("info")
 def taxonomy_info(json_output: JsonFlag = False, data_dir: DataDir = None) -> None:
     """Summarise the built taxonomy: release, languages, counts, warnings."""
-    with _errors():
-        _print_info(_load(data_dir).summary(), as_json=json_output)
+    with errors():
+        _print_info(load(data_dir).summary(), as_json=json_output)
 
 
 def _print_info(summary: dict, *, as_json: bool) -> None:
@@ -180,8 +197,8 @@ def taxonomy_show(
     data_dir: DataDir = None,
 ) -> None:
     """Show one concept: labels in every language, hierarchy, and for occupations their skills."""
-    with _errors():
-        path = store_path(_data_dir(data_dir))
+    with errors():
+        path = store_path(data_dir_of(data_dir))
         concept = load_concept(path, uri)
         if concept is None:
             raise SkillmatchError(f"unknown ESCO concept: {uri!r} is not in the taxonomy at {path}")
@@ -231,8 +248,8 @@ def taxonomy_search(
     data_dir: DataDir = None,
 ) -> None:
     """Find concepts by label (exact, prefix, or all words), in any language."""
-    with _errors():
-        hits = _load(data_dir).search(text, lang=lang, kinds=kind, limit=limit)
+    with errors():
+        hits = load(data_dir).search(text, lang=lang, kinds=kind, limit=limit)
         if json_output:
             out.print_json(data=[_hit(h) for h in hits])
             return
@@ -255,10 +272,10 @@ def taxonomy_export(
     data_dir: DataDir = None,
 ) -> None:
     """Export the taxonomy, or one collection, as SKOS (Turtle or JSON-LD)."""
-    with _errors():
+    with errors():
         if fmt not in ("turtle", "json-ld"):
             raise SkillmatchError(f"--format must be turtle or json-ld, not {fmt!r}")
-        tax = _load(data_dir)
+        tax = load(data_dir)
         if collection is not None:
             if collection not in tax.collections:
                 raise SkillmatchError(
@@ -269,26 +286,6 @@ def taxonomy_export(
             export_rdf(tax, output, fmt=fmt)
         err.print(f"wrote {len(tax):,} concepts to {output}")
 
-
-
-def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True)
-
-
-def load_matcher(data_dir: Path | None, encoder_name: str) -> Matcher:
-    """The matcher on the built taxonomy, building its indexes first if they are missing or stale."""
-    target = _data_dir(data_dir)
-    taxonomy = load_taxonomy(store_path(target))
-    with _progress() as progress:
-        task = progress.add_task("loading the encoder", total=None)
-
-        def report(message: str, done: int, total: int) -> None:
-            progress.update(task, description=message, completed=done, total=total)
-
-        encoder = load_encoder(encoder_name, target,
-                               progress=lambda message: progress.update(task, description=message))
-        return Matcher(taxonomy, encoder).fit(target, progress=report)
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, object, str | InputError]]:
@@ -323,7 +320,7 @@ def _map(kind: str, input_path: Path, output: Path, top_k: int, data_dir: Path |
     results: dict[int, list[Match] | InputError] = {n: text for n, _id, text in items if isinstance(text, InputError)}
     good = [(n, text) for n, _id, text in items if isinstance(text, str)]
     batch_size = 32
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"mapping to {kind}", total=len(good))
         for start in range(0, len(good), batch_size):
             batch = good[start : start + batch_size]
@@ -364,7 +361,7 @@ TopK = Annotated[int, typer.Option("--top-k", min=1, max=100)]
 def map_skills(input_path: InputOption, output: OutputOption, top_k: TopK = 10,
                encoder: EncoderOption = DEFAULT_ENCODER, data_dir: DataDir = None) -> None:
     """Rank ESCO skills for each text (a learning outcome or a whole outcome block)."""
-    with _errors():
+    with errors():
         _map("skills", input_path, output, top_k, data_dir, encoder)
 
 
@@ -372,9 +369,5 @@ def map_skills(input_path: InputOption, output: OutputOption, top_k: TopK = 10,
 def map_occupations(input_path: InputOption, output: OutputOption, top_k: TopK = 10,
                     encoder: EncoderOption = DEFAULT_ENCODER, data_dir: DataDir = None) -> None:
     """Rank ESCO occupations for each text (a job title or a whole vacancy)."""
-    with _errors():
+    with errors():
         _map("occupations", input_path, output, top_k, data_dir, encoder)
-
-
-if __name__ == "__main__":
-    app()

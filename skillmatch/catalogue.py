@@ -1,0 +1,338 @@
+"""An institution's offer: import credentials, map their learning outcomes to ESCO skills, review
+the suggestions, and export the enriched credentials.
+
+>>> catalogue = Catalogue(CatalogueStore.open(None, data_dir), matcher)     # doctest: +SKIP
+>>> report = catalogue.import_paths([Path("offer/")])                       # doctest: +SKIP
+>>> catalogue.review(report.added[0], skill_uri, "confirmed")               # doctest: +SKIP
+
+Issuer-made ESCO alignments are kept and marked ``issuer``; the matcher's are ``inferred``.
+Re-mapping is incremental: only credentials whose document changed, or that were mapped by
+another matcher (taxonomy, encoder or settings), are mapped again; reviews are stored apart
+and always win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from skillmatch.credentials import (
+    Achievement,
+    Alignment,
+    Credential,
+    CredentialFormat,
+    check_elements,
+    elm,
+    openbadges2,
+    openbadges3,
+    read_credential,
+    read_file,
+    read_offer_csv,
+)
+from skillmatch.errors import CredentialError, UnknownConceptError
+from skillmatch.matcher import Match, Matcher
+from skillmatch.store import CatalogueStore, CredentialRecord, Decision, Review, SkillLink
+from skillmatch.taxonomy import Taxonomy
+
+#: File endings read when a folder is imported.
+CREDENTIAL_SUFFIXES = (".json", ".jsonld", ".jwt")
+#: Skills the matcher proposes per credential (linked and suggested).
+TOP_K = 10
+
+State = Literal["issuer", "confirmed", "linked", "suggested", "rejected"]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class CredentialSkill:
+    """One ESCO skill of one credential as the institution sees it: the best link (issuer-made
+    before inferred) and the institution's review, which decides the state."""
+
+    link: SkillLink
+    review: Review | None = None
+    #: The matcher's link too, when the issuer also asserted this skill.
+    inferred: SkillLink | None = None
+
+    @property
+    def state(self) -> State:
+        if self.review is not None:
+            return self.review.decision
+        if self.link.origin == "issuer":
+            return "issuer"
+        return "linked" if self.link.status == "linked" else "suggested"
+
+    @property
+    def confidence(self) -> float | None:
+        source = self.inferred or self.link
+        return source.confidence
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the skill is exported and counts as proven: issuer-made, confirmed, or linked
+        with enough confidence, and not rejected."""
+        return self.state in ("issuer", "confirmed", "linked")
+
+
+def credential_skills(record: CredentialRecord) -> list[CredentialSkill]:
+    """A stored credential's skills, strongest first: issuer-made and confirmed ones, then by confidence."""
+    issuer = {link.skill_uri: link for link in record.links if link.origin == "issuer"}
+    inferred = {link.skill_uri: link for link in record.links if link.origin == "inferred"}
+    skills = []
+    for uri in dict.fromkeys([*issuer, *inferred]):
+        link = issuer.get(uri) or inferred[uri]
+        skills.append(CredentialSkill(link, record.reviews.get(uri), inferred.get(uri) if uri in issuer else None))
+    rank = {"confirmed": 0, "issuer": 0, "linked": 1, "suggested": 2, "rejected": 3}
+    return sorted(skills, key=lambda s: (rank[s.state], -(s.confidence or 0.0)))
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    #: (file, problem) for each file that could not be imported; the others are imported.
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    #: (credential id, problem) for what was imported with a caveat.
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    mapped: list[str] = field(default_factory=list)
+
+
+class Catalogue:
+    """The catalogue workflow over a :class:`CatalogueStore` and a fitted :class:`Matcher`."""
+
+    def __init__(self, store: CatalogueStore, matcher: Matcher) -> None:
+        self.store = store
+        self.matcher = matcher
+
+    # -- import -------------------------------------------------------------------------------
+
+    def import_paths(self, paths: Sequence[Path], *, progress: Progress | None = None) -> ImportReport:
+        """Import JSON credential files, folders of them, and CSV tables of an offer, then map
+        what is new or stale. A file that cannot be read is reported and skipped."""
+        report = ImportReport()
+        for path in paths:
+            if not Path(path).exists():
+                report.failed.append((str(path), "no such file or folder"))
+        files = [file for file in _files(paths)]
+        for number, file in enumerate(files, 1):
+            try:
+                achievements = self._read(file)
+            except CredentialError as exc:
+                report.failed.append((str(file), str(exc)))
+                continue
+            for achievement in achievements:
+                self._store(achievement, file, report)
+            if progress:
+                progress("importing credentials", number, len(files))
+        report.mapped = self.remap(progress=progress)
+        return report
+
+    def _read(self, file: Path) -> list[Achievement]:
+        if file.suffix.lower() == ".csv":
+            return read_offer_csv(file)
+        item = read_file(file)
+        return [item.achievement if isinstance(item, Credential) else item]
+
+    def _store(self, achievement: Achievement, file: Path, report: ImportReport) -> None:
+        if not achievement.id:
+            report.failed.append((str(file), "the credential has no id, so it cannot be told apart in the catalogue"))
+            return
+        links = []
+        for alignment, outcome in _issuer_alignments(achievement):
+            if not alignment.is_esco:
+                continue
+            try:
+                concept = self.matcher.taxonomy.get(alignment.uri)
+            except UnknownConceptError:
+                report.warnings.append((achievement.id, f"issuer alignment to {alignment.uri} ({alignment.name!r}) "
+                                                        "is not a concept of the loaded ESCO release; not linked"))
+                continue
+            links.append(SkillLink(concept.uri, concept.label("en"), "issuer", outcome=outcome))
+        document = _document(achievement)
+        record = CredentialRecord(
+            id=achievement.id, format=achievement.format.value, title=achievement.name, document=document,
+            content_hash=_hash(document), issuer_id=achievement.issuer.id, issuer_name=achievement.issuer.name,
+            country=achievement.issuer.country, eqf_level=achievement.eqf_level, ects=achievement.ects,
+            language=achievement.language, source=str(file), links=tuple(links),
+        )
+        outcome = self.store.upsert(record)
+        getattr(report, outcome).append(achievement.id)
+
+    # -- mapping ------------------------------------------------------------------------------
+
+    def remap(self, *, force: bool = False, progress: Progress | None = None) -> list[str]:
+        """Map the credentials that are new, changed, or mapped by another matcher (all with ``force``)."""
+        fingerprint = self.matcher.fingerprint_
+        ids = [r.id for r in self.store.credentials()] if force else self.store.stale(fingerprint)
+        done: list[str] = []
+        for start in range(0, len(ids), 16):
+            records = self.store.credentials(ids[start : start + 16])
+            achievements = [self.achievement(record) for record in records]
+            blocks = [outcome_texts(a) for a in achievements]
+            mappable = [i for i, block in enumerate(blocks) if block]
+            matches = self.matcher.match_outcomes_batch([blocks[i] for i in mappable], top_k=TOP_K)
+            found = dict(zip(mappable, matches, strict=True))
+            for i, record in enumerate(records):
+                links = [inferred_link(match, self.matcher.taxonomy) for match in found.get(i, [])]
+                self.store.replace_inferred(record.id, links, fingerprint)
+                done.append(record.id)
+            if progress:
+                progress("mapping learning outcomes", len(done), len(ids))
+        return done
+
+    # -- reading back -------------------------------------------------------------------------
+
+    def achievement(self, record: CredentialRecord) -> Achievement:
+        return read_document(record.document, source=record.id)
+
+    def records(self) -> list[CredentialRecord]:
+        return self.store.credentials()
+
+    def skills(self, credential_id: str) -> list[CredentialSkill]:
+        return credential_skills(self.store.get(credential_id))
+
+    # -- review -------------------------------------------------------------------------------
+
+    def review(self, credential_id: str, skill_uri: str, decision: Decision, *, reviewer: str | None = None,
+               note: str | None = None) -> Review:
+        """Confirm or reject a skill of a credential; it must be a skill of the loaded ESCO release."""
+        concept = self.matcher.taxonomy.get(skill_uri)
+        return self.store.review(credential_id, concept.uri, decision, reviewer=reviewer, note=note)
+
+    # -- export -------------------------------------------------------------------------------
+
+    def export(self, folder: Path, *, fmt: CredentialFormat = CredentialFormat.OB2) -> list[Path]:
+        """Write each credential, enriched with its accepted ESCO skills, in ``fmt``, plus
+        ``catalogue.json`` with every skill's origin, confidence, evidence and review, and the
+        EU 2022 element check of each credential."""
+        folder.mkdir(parents=True, exist_ok=True)
+        written, summary = [], []
+        for record in self.store.credentials():
+            achievement = self.achievement(record)
+            skills = credential_skills(record)
+            path = folder / f"{_slug(record.id)}.json"
+            path.write_text(json.dumps(enriched(achievement, skills, fmt), indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+            written.append(path)
+            summary.append(_summary(record, achievement, skills, path.name))
+        index = folder / "catalogue.json"
+        index.write_text(json.dumps({"credentials": summary}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return [*written, index]
+
+
+def outcome_texts(achievement: Achievement) -> list[str]:
+    """The texts to match: each outcome in English where the issuer gave it (ESCO's labels are
+    English first), else as written; a credential without outcomes is matched on its title and
+    description."""
+    texts = [outcome.translations.get("en") or outcome.text for outcome in achievement.outcomes]
+    texts = [text.strip() for text in texts if text and text.strip()]
+    if texts:
+        return texts
+    fallback = " ".join(part for part in (achievement.name, achievement.description) if part)
+    return [fallback[:2000]] if fallback.strip() else []
+
+
+def enriched(achievement: Achievement, skills: Sequence[CredentialSkill], fmt: CredentialFormat) -> dict:
+    """The credential in ``fmt`` with its accepted skills as ESCO alignments, strongest first (the
+    writers keep the issuer's own first and cap OB 2.0 at edubadges' 7). ELM ties skills to
+    outcomes: each skill goes to the outcome it was matched on."""
+    rejected = {s.link.skill_uri for s in skills if s.state == "rejected"}
+    kept = replace(achievement, alignments=tuple(a for a in achievement.alignments if a.uri not in rejected))
+    accepted = [s for s in skills if s.accepted]
+    alignments = [Alignment(s.link.skill_uri, s.link.label, "ESCO", code=s.link.skill_uri.rsplit("/", 1)[-1])
+                  for s in accepted]
+    if fmt is CredentialFormat.OB2:
+        return openbadges2.write_badge_class(kept, alignments)
+    if fmt is CredentialFormat.OB3:
+        return openbadges3.write_achievement(kept, alignments)
+    position = {text: i for i, outcome in enumerate(kept.outcomes)
+                for text in (outcome.text, *outcome.translations.values())}
+    per_outcome: dict[int, list[Alignment]] = {}
+    loose = []
+    for skill, alignment in zip(accepted, alignments, strict=True):
+        outcome = (skill.inferred or skill.link).outcome
+        if outcome in position:
+            per_outcome.setdefault(position[outcome], []).append(alignment)
+        else:
+            loose.append(alignment)
+    return elm.write_achievement(kept, per_outcome, loose)
+
+
+def read_document(document: dict, *, source: str) -> Achievement:
+    """The achievement in a stored document (a held credential's document gives its achievement)."""
+    item = read_credential(document, source=source)
+    return item.achievement if isinstance(item, Credential) else item
+
+
+def _document(achievement: Achievement) -> dict:
+    """The document stored for an achievement: in its own format, as the writers render it, so
+    every stored credential reads back through one reader whatever file it came from."""
+    if achievement.format is CredentialFormat.OB3:
+        return openbadges3.write_achievement(achievement)
+    if achievement.format is CredentialFormat.ELM:
+        return elm.write_achievement(achievement)
+    return openbadges2.write_badge_class(achievement)
+
+
+def _issuer_alignments(achievement: Achievement) -> Iterator[tuple[Alignment, str | None]]:
+    for alignment in achievement.alignments:
+        yield alignment, None
+    for outcome in achievement.outcomes:
+        for alignment in outcome.alignments:
+            yield alignment, outcome.text
+
+
+def inferred_link(match: Match, taxonomy: Taxonomy) -> SkillLink:
+    """A matcher's match as a stored link, labelled in English like the issuer's links (the
+    Dutch or other label that matched is kept as ``matched``)."""
+    return SkillLink(match.uri, taxonomy.get(match.uri).label("en"), "inferred", confidence=match.confidence,
+                     score=match.score,
+                     status=match.status, outcome=match.outcome, matched=match.matched,
+                     matched_lang=match.matched_lang, form=match.form)
+
+
+def _files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*")
+                              if p.is_file() and p.suffix.lower() in (*CREDENTIAL_SUFFIXES, ".csv"))
+        elif path.is_file():
+            yield path
+
+
+def _hash(document: dict) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _slug(identifier: str) -> str:
+    tail = identifier.rstrip("/").rsplit("/", 1)[-1] or identifier
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", tail).strip("-")[:80] or hashlib.sha256(identifier.encode()).hexdigest()
+
+
+def _summary(record: CredentialRecord, achievement: Achievement, skills: Sequence[CredentialSkill],
+             file: str) -> dict:
+    check = check_elements(achievement)
+    return {
+        "id": record.id,
+        "file": file,
+        "title": record.title,
+        "issuer": record.issuer_name,
+        "eqf_level": record.eqf_level,
+        "ects": record.ects,
+        "eu_missing": list(check.missing),
+        "skills": [
+            {"uri": s.link.skill_uri, "label": s.link.label, "state": s.state, "origin": s.link.origin,
+             "confidence": s.confidence, "outcome": (s.inferred or s.link).outcome,
+             "matched": (s.inferred or s.link).matched,
+             "review": None if s.review is None else {"decision": s.review.decision, "reviewer": s.review.reviewer,
+                                                      "note": s.review.note,
+                                                      "decided_at": s.review.decided_at.isoformat()}}
+            for s in skills
+        ],
+    }
+

@@ -1,0 +1,5 @@
+"""``python -m skillmatch.cli``."""
+
+from skillmatch.cli import app
+
+app()

@@ -1,0 +1,288 @@
+"""``skillmatch catalogue`` (an institution's offer) and ``skillmatch passport`` (a learner's badges)."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from skillmatch.cli.common import DataDir, EncoderOption, JsonFlag, data_dir_of, err, errors, load_matcher, out
+from skillmatch.config import Settings
+from skillmatch.encoder import DEFAULT_ENCODER
+from skillmatch.errors import InputError
+
+# The catalogue, credential and database modules load lazily, inside the commands: importing them
+# costs 0.4 s that ``map-skills`` (cold start target 5 s) would otherwise pay too.
+if TYPE_CHECKING:
+    from skillmatch.catalogue import Catalogue, ImportReport
+    from skillmatch.passport import Passport
+    from skillmatch.store import CatalogueStore
+
+class ExportFormat(StrEnum):
+    """The formats ``catalogue export`` writes (``skillmatch.credentials.CredentialFormat``'s values)."""
+
+    OB2 = "ob2"
+    OB3 = "ob3"
+    ELM = "elm"
+
+
+catalogue_app = typer.Typer(help="An institution's offer: import, map to ESCO, review, export.", no_args_is_help=True)
+passport_app = typer.Typer(help="A learner's skills passport from the credentials they hold.", no_args_is_help=True)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", show_default=False,
+                 help="Catalogue database (default: $SKILLMATCH_DATABASE_URL, else SQLite in the data folder)."),
+]
+TrustOption = Annotated[
+    Path | None,
+    typer.Option("--trust", show_default=False, help="Trust list of issuer keys (default: $SKILLMATCH_TRUST_LIST)."),
+]
+
+
+def open_store(database_url: str | None, data_dir: Path | None) -> CatalogueStore:
+    from skillmatch.store import CatalogueStore
+
+    return CatalogueStore.open(database_url or Settings().database_url, data_dir_of(data_dir))
+
+
+def open_catalogue(database_url: str | None, data_dir: Path | None, encoder: str) -> Catalogue:
+    from skillmatch.catalogue import Catalogue
+
+    return Catalogue(open_store(database_url, data_dir), load_matcher(data_dir, encoder))
+
+
+@catalogue_app.command("import")
+def catalogue_import(
+    paths: Annotated[list[Path], typer.Argument(help="JSON credential files, folders of them, or CSV tables.")],
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    encoder: EncoderOption = DEFAULT_ENCODER,
+    json_output: JsonFlag = False,
+) -> None:
+    """Import credentials into the catalogue and map the new or changed ones to ESCO skills."""
+    with errors():
+        catalogue = open_catalogue(database_url, data_dir, encoder)
+        from skillmatch.cli.common import progress_bar
+
+        with progress_bar() as bar:
+            task = bar.add_task("importing", total=None)
+            report = catalogue.import_paths(
+                paths, progress=lambda message, done, total: bar.update(task, description=message,
+                                                                         completed=done, total=total))
+        print_import(report, as_json=json_output)
+        if report.failed and not (report.added or report.updated or report.unchanged):
+            raise typer.Exit(1)
+
+
+def print_import(report: ImportReport, *, as_json: bool) -> None:
+    if as_json:
+        out.print_json(data={"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+                             "mapped": report.mapped, "failed": [{"file": f, "problem": p} for f, p in report.failed],
+                             "warnings": [{"id": i, "problem": p} for i, p in report.warnings]})
+        return
+    out.print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+              f"mapped {len(report.mapped)}, failed {len(report.failed)}")
+    for file, problem in report.failed:
+        err.print(f"[red]failed:[/] {problem}" if file in problem else f"[red]failed:[/] {file}: {problem}",
+                  highlight=False)
+    for identifier, problem in report.warnings:
+        err.print(f"[yellow]warning:[/] {identifier}: {problem}", highlight=False)
+
+
+@catalogue_app.command("list")
+def catalogue_list(database_url: DatabaseUrl = None, data_dir: DataDir = None, json_output: JsonFlag = False) -> None:
+    """The credentials in the catalogue with their level, load and skills."""
+    from skillmatch.catalogue import credential_skills
+
+    with errors():
+        records = open_store(database_url, data_dir).credentials()
+        rows = [{"id": r.id, "title": r.title, "issuer": r.issuer_name, "eqf_level": r.eqf_level, "ects": r.ects,
+                 "skills": sum(s.accepted for s in credential_skills(r)),
+                 "suggested": sum(s.state == "suggested" for s in credential_skills(r)),
+                 "mapped": r.mapped_with is not None} for r in records]
+        if json_output:
+            out.print_json(data={"data": rows, "count": len(rows)})
+            return
+        table = Table("title", "issuer", "EQF", "ECTS", "skills", "suggested", "id", title=f"{len(rows)} credentials")
+        for row in rows:
+            table.add_row(row["title"], row["issuer"] or "", str(row["eqf_level"] or ""), str(row["ects"] or ""),
+                          str(row["skills"]), str(row["suggested"]), row["id"])
+        out.print(table)
+
+
+@catalogue_app.command("show")
+def catalogue_show(
+    credential_id: Annotated[str, typer.Argument(help="The credential's id (its URL).")],
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """One credential: its ESCO skills with their evidence and review, and the EU 2022 element check."""
+    from skillmatch.catalogue import credential_skills, read_document
+    from skillmatch.credentials import check_elements
+
+    with errors():
+        record = open_store(database_url, data_dir).get(credential_id)
+        skills = credential_skills(record)
+        check = check_elements(read_document(record.document, source=record.id))
+        if json_output:
+            out.print_json(data={
+                "id": record.id, "title": record.title,
+                "skills": [{"uri": s.link.skill_uri, "label": s.link.label, "state": s.state,
+                            "confidence": s.confidence, "outcome": (s.inferred or s.link).outcome,
+                            "matched": (s.inferred or s.link).matched} for s in skills],
+                "eu_elements": [{"key": e.key, "label": e.label, "mandatory": e.mandatory,
+                                 "status": e.status.value} for e in check]})
+            return
+        table = Table("skill", "state", "confidence", "matched", "outcome", title=record.title)
+        for s in skills:
+            evidence = s.inferred or s.link
+            table.add_row(s.link.label, s.state, "" if s.confidence is None else f"{s.confidence:.2f}",
+                          evidence.matched or "", evidence.outcome or "")
+        out.print(table)
+        missing = [check[key].label for key in check.missing]
+        out.print("EU 2022 mandatory elements missing: " + (", ".join(missing) if missing else "none"))
+
+
+@catalogue_app.command("review")
+def catalogue_review(
+    credential_id: Annotated[str, typer.Argument(help="The credential's id.")],
+    skill_uri: Annotated[str, typer.Argument(help="The ESCO skill URI.")],
+    confirm: Annotated[bool, typer.Option("--confirm/--reject", help="Confirm or reject the skill.")],
+    reviewer: Annotated[str | None, typer.Option(help="Who decided.")] = None,
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Confirm or reject a skill of a credential; the decision wins over every later re-mapping."""
+    from skillmatch.cli.common import load
+
+    with errors():
+        concept = load(data_dir).get(skill_uri)
+        review = open_store(database_url, data_dir).review(credential_id, concept.uri,
+                                                           "confirmed" if confirm else "rejected",
+                                                           reviewer=reviewer, note=note)
+        out.print(f"{review.decision}: {concept.label('en')} for {credential_id}")
+
+
+@catalogue_app.command("remap")
+def catalogue_remap(
+    force: Annotated[bool, typer.Option("--force", help="Map every credential, not only stale ones.")] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    encoder: EncoderOption = DEFAULT_ENCODER,
+) -> None:
+    """Map again what a new taxonomy, model or setting made stale (reviews are kept)."""
+    with errors():
+        mapped = open_catalogue(database_url, data_dir, encoder).remap(force=force)
+        out.print(f"mapped {len(mapped)} credentials")
+
+
+@catalogue_app.command("export")
+def catalogue_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the enriched credentials to.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="ob2 (edubadges), ob3 or elm.")] = ExportFormat.OB2,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    encoder: EncoderOption = DEFAULT_ENCODER,
+) -> None:
+    """Write every credential with its ESCO skills as alignments, and catalogue.json with the reviews."""
+    from skillmatch.credentials import CredentialFormat
+
+    with errors():
+        written = open_catalogue(database_url, data_dir, encoder).export(output, fmt=CredentialFormat(fmt.value))
+        out.print(f"wrote {len(written) - 1} credentials and {written[-1]}")
+
+
+@passport_app.command("build")
+def passport_build(
+    files: Annotated[list[Path], typer.Argument(help="Held credentials: OB 2.0 assertions, OB 3.0 (JSON or "
+                                                     "VC-JWT), European Digital Credentials.")],
+    jsonld: Annotated[bool, typer.Option("--jsonld", help="Print JSON-LD.")] = False,
+    trust: TrustOption = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    encoder: EncoderOption = DEFAULT_ENCODER,
+    json_output: JsonFlag = False,
+) -> None:
+    """The skills passport of the credentials' holder: every proven ESCO skill with its evidence."""
+    with errors():
+        passport, rejected = make_passport(files, trust, database_url, data_dir, encoder)
+        for file, problem in rejected:
+            err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
+        if json_output or jsonld:
+            data = passport.to_jsonld() if jsonld else passport.to_dict()
+            if not jsonld:
+                data["rejected"] = [{"file": f, "problem": p} for f, p in rejected]
+            out.print(json.dumps(data, indent=2, ensure_ascii=False), highlight=False, soft_wrap=True)
+        else:
+            print_passport(passport)
+        if not passport.credentials:
+            raise typer.Exit(1)
+
+
+def make_passport(files: list[Path], trust_file: Path | None, database_url: str | None, data_dir: Path | None,
+                  encoder: str) -> tuple[Passport, list[tuple[str, str]]]:
+    """Read the held credentials (badge classes referenced by URL come from the catalogue), verify
+    them against the trust list, and build the passport; unreadable or tampered files are returned
+    with the reason instead."""
+    from skillmatch.catalogue import read_document
+    from skillmatch.credentials import Achievement, Credential, TrustList, read_file
+    from skillmatch.errors import CredentialError
+    from skillmatch.passport import build_passport
+
+    trust_path = trust_file or Settings().trust_list
+    trust = TrustList.load(trust_path) if trust_path else None
+    store = open_store(database_url, data_dir)
+
+    badge_classes: dict[str, Achievement] = {r.id: read_document(r.document, source=r.id)
+                                             for r in store.credentials()}
+    held: list[Credential] = []
+    rejected: list[tuple[str, str]] = []
+    for file in files:
+        try:
+            item = read_file(file, trust=trust, badge_classes=badge_classes)
+        except CredentialError as exc:
+            rejected.append((str(file), exc.problem))
+            continue
+        if not isinstance(item, Credential):
+            rejected.append((str(file), "this is a badge class or achievement (what a credential certifies), "
+                                        "not a credential someone holds"))
+            continue
+        held.append(item)
+    if not held and not rejected:
+        raise InputError("no credentials given")
+    return build_passport(held, load_matcher(data_dir, encoder), catalogue=store), rejected
+
+
+def print_passport(passport: Passport) -> None:
+    table = Table("credential", "issuer", "EQF", "ECTS", "issued", "verified", "skills",
+                  title=f"skills passport of {passport.learner or 'an unnamed learner'}")
+    for c in passport.credentials:
+        method = c.verification.method or "no proof"
+        table.add_row(c.title, c.issuer or "", str(c.eqf_level or ""), str(c.ects or ""),
+                      c.issued_on.date().isoformat() if c.issued_on else "",
+                      f"yes ({method})" if c.verification.verified else f"no ({method})", str(c.skills))
+    out.print(table)
+    out.print(f"total: {passport.total_ects:g} ECTS, {passport.total_hours:g} study hours, "
+              f"{len(passport.proven)} proven ESCO skills, {len(passport.suggested)} suggested")
+    for pillar, skills in passport.by_pillar().items():
+        table = Table("skill", "group", "confidence", "evidence", title=pillar)
+        for skill in skills:
+            evidence = "; ".join(
+                f"{e.credential} ({e.origin}{', ' + e.reviewed if e.reviewed else ''}"
+                f"{', matched ' + repr(e.matched) if e.matched else ''})" for e in skill.evidence)
+            table.add_row(skill.label, skill.group or "", f"{skill.confidence:.2f}", evidence)
+        out.print(table)
+    if passport.suggested:
+        table = Table("skill", "confidence", "outcome", "credential",
+                      title="suggested (each outcome's best skill below the confidence threshold; not proven)")
+        for skill in passport.suggested:
+            evidence = skill.evidence[0]
+            table.add_row(skill.label, f"{skill.confidence:.2f}", evidence.outcome or "", evidence.credential)
+        out.print(table)

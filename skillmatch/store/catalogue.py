@@ -1,0 +1,258 @@
+"""The catalogue store: an institution's credentials, their ESCO skill links and its reviews, in
+SQLite (the default, a file in the data directory) or PostgreSQL, through one SQLAlchemy code path.
+
+The store deals in plain records; parsing credentials and matching skills happen elsewhere
+(``skillmatch.catalogue``). Every write is one transaction: a failed import or re-mapping leaves
+the stored data as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Engine, create_engine, delete, event, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from skillmatch.errors import ConfigurationError, InputError, StoreError
+from skillmatch.store.tables import CredentialRow, ReviewRow, SkillLinkRow
+
+Origin = Literal["issuer", "inferred"]
+Decision = Literal["confirmed", "rejected"]
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class SkillLink:
+    """An ESCO skill linked to a credential, with the evidence for it."""
+
+    skill_uri: str
+    label: str
+    origin: Origin
+    confidence: float | None = None
+    score: float | None = None
+    status: str | None = None
+    outcome: str | None = None
+    matched: str | None = None
+    matched_lang: str | None = None
+    form: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    skill_uri: str
+    decision: Decision
+    decided_at: datetime
+    reviewer: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CredentialRecord:
+    """A stored credential: its source document and what describes it in listings."""
+
+    id: str
+    format: str
+    title: str
+    document: dict
+    content_hash: str
+    issuer_id: str | None = None
+    issuer_name: str | None = None
+    country: str | None = None
+    eqf_level: int | None = None
+    ects: float | None = None
+    language: str | None = None
+    source: str | None = None
+    mapped_with: str | None = None
+    links: tuple[SkillLink, ...] = ()
+    reviews: dict[str, Review] = field(default_factory=dict)
+
+
+def database_url(url: str | None, data_dir: Path) -> str:
+    """The URL to use: ``url`` as given (``postgresql://`` means the psycopg 3 driver), else a
+    SQLite file in ``data_dir``."""
+    if not url:
+        return f"sqlite:///{Path(data_dir) / 'catalogue.sqlite'}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"not a database URL: {url!r} (expected e.g. postgresql://user@host/db)") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+class CatalogueStore:
+    """Open with :meth:`open`; the schema is migrated to the newest version on opening.
+
+    >>> store = CatalogueStore.open(None, data_dir)          # doctest: +SKIP
+    >>> [record.title for record in store.credentials()]      # doctest: +SKIP
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None, data_dir: Path) -> CatalogueStore:
+        resolved = database_url(url, data_dir)
+        if resolved.startswith("sqlite:///"):
+            Path(resolved.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            engine = create_engine(resolved)
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise ConfigurationError(f"cannot use the database {make_url(resolved)!r}: {exc}") from exc
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is there already)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the catalogue database {self.engine.url!r}: {exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0]}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def tables(self) -> set[str]:
+        return set(inspect(self.engine).get_table_names())
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except SQLAlchemyError as exc:
+            session.rollback()
+            raise StoreError(f"catalogue database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") \
+                from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # -- credentials --------------------------------------------------------------------------
+
+    def upsert(self, record: CredentialRecord) -> Literal["added", "updated", "unchanged"]:
+        """Store a credential's document. A changed document has its issuer links replaced by
+        ``record.links`` and its ``mapped_with`` cleared, so that it is re-mapped; reviews stay."""
+        now = datetime.now(UTC)
+        with self._session() as session:
+            row = session.get(CredentialRow, record.id)
+            if row is not None and row.content_hash == record.content_hash:
+                return "unchanged"
+            outcome: Literal["added", "updated"] = "updated" if row is not None else "added"
+            if row is None:
+                row = CredentialRow(id=record.id, imported_at=now)
+                session.add(row)
+            for name in ("format", "title", "issuer_id", "issuer_name", "country", "eqf_level", "ects", "language",
+                         "document", "content_hash", "source"):
+                setattr(row, name, getattr(record, name))
+            row.mapped_with = None
+            row.updated_at = now
+            session.flush()
+            # The inferred links stay until the re-mapping replaces them.
+            session.execute(delete(SkillLinkRow).where(SkillLinkRow.credential_id == record.id,
+                                                       SkillLinkRow.origin == "issuer"))
+            session.add_all(SkillLinkRow(credential_id=record.id, **_link_columns(link))
+                            for link in record.links if link.origin == "issuer")
+            return outcome
+
+    def credentials(self, ids: Sequence[str] | None = None) -> list[CredentialRecord]:
+        with self._session() as session:
+            query = select(CredentialRow).options(selectinload(CredentialRow.links),
+                                                  selectinload(CredentialRow.reviews)).order_by(CredentialRow.id)
+            if ids is not None:
+                query = query.where(CredentialRow.id.in_(list(ids)))
+            return [_record(row) for row in session.scalars(query)]
+
+    def get(self, credential_id: str) -> CredentialRecord:
+        found = self.credentials([credential_id])
+        if not found:
+            raise InputError(f"no credential {credential_id!r} in the catalogue")
+        return found[0]
+
+    def stale(self, fingerprint: str) -> list[str]:
+        """Ids of the credentials whose inferred links were not made by the matcher ``fingerprint``."""
+        with self._session() as session:
+            query = select(CredentialRow.id).where(
+                (CredentialRow.mapped_with.is_(None)) | (CredentialRow.mapped_with != fingerprint))
+            return list(session.scalars(query.order_by(CredentialRow.id)))
+
+    def replace_inferred(self, credential_id: str, links: Sequence[SkillLink], fingerprint: str) -> None:
+        """Swap a credential's inferred links for ``links`` (issuer links and reviews stay)."""
+        with self._session() as session:
+            row = session.get(CredentialRow, credential_id)
+            if row is None:
+                raise InputError(f"no credential {credential_id!r} in the catalogue")
+            session.execute(delete(SkillLinkRow).where(SkillLinkRow.credential_id == credential_id,
+                                                       SkillLinkRow.origin == "inferred"))
+            session.add_all(SkillLinkRow(credential_id=credential_id, **_link_columns(link))
+                            for link in links if link.origin == "inferred")
+            row.mapped_with = fingerprint
+
+    # -- reviews ------------------------------------------------------------------------------
+
+    def review(self, credential_id: str, skill_uri: str, decision: Decision, *, reviewer: str | None = None,
+               note: str | None = None) -> Review:
+        if decision not in ("confirmed", "rejected"):
+            raise InputError(f"a review decision is 'confirmed' or 'rejected', not {decision!r}")
+        with self._session() as session:
+            if session.get(CredentialRow, credential_id) is None:
+                raise InputError(f"no credential {credential_id!r} in the catalogue")
+            row = session.get(ReviewRow, (credential_id, skill_uri))
+            if row is None:
+                row = ReviewRow(credential_id=credential_id, skill_uri=skill_uri)
+                session.add(row)
+            row.decision, row.reviewer, row.note = decision, reviewer, note
+            row.decided_at = datetime.now(UTC)
+            return Review(skill_uri, decision, row.decided_at, reviewer, note)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    # Foreign keys for the cascades; WAL so readers never block the single writer.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _link_columns(link: SkillLink) -> dict:
+    return {name: getattr(link, name) for name in ("skill_uri", "label", "origin", "confidence", "score", "status",
+                                                   "outcome", "matched", "matched_lang", "form")}
+
+
+def _record(row: CredentialRow) -> CredentialRecord:
+    return CredentialRecord(
+        id=row.id, format=row.format, title=row.title, document=row.document, content_hash=row.content_hash,
+        issuer_id=row.issuer_id, issuer_name=row.issuer_name, country=row.country, eqf_level=row.eqf_level,
+        ects=row.ects, language=row.language, source=row.source, mapped_with=row.mapped_with,
+        links=tuple(SkillLink(**{name: getattr(link, name) for name in _link_columns(link)}) for link in row.links),
+        reviews={r.skill_uri: Review(r.skill_uri, r.decision, _utc(r.decided_at), r.reviewer, r.note)  # type: ignore[arg-type]
+                 for r in row.reviews},
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

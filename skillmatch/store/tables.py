@@ -1,0 +1,82 @@
+"""The catalogue database's tables (SQLAlchemy ORM). Changes to them go with a migration in
+``migrations/versions``; ``tests/test_store.py`` checks the two agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CredentialRow(Base):
+    """One credential of an institution's offer (a badge class, achievement or ELM specification).
+
+    ``document`` is the document as imported, so exports are built from the issuer's own data and
+    nothing is lost; the other columns are copies for queries and listings.
+    """
+
+    __tablename__ = "credential"
+
+    id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    format: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    issuer_id: Mapped[str | None] = mapped_column(String(512))
+    issuer_name: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(64))
+    eqf_level: Mapped[int | None] = mapped_column(Integer)
+    ects: Mapped[float | None] = mapped_column(Float)
+    language: Mapped[str | None] = mapped_column(String(32))
+    document: Mapped[dict] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(Text)
+    #: Fingerprint of the matcher (taxonomy, encoder, settings) that made the inferred links.
+    mapped_with: Mapped[str | None] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    links: Mapped[list[SkillLinkRow]] = relationship(back_populates="credential", cascade="all, delete-orphan",
+                                                     order_by="SkillLinkRow.id")
+    reviews: Mapped[list[ReviewRow]] = relationship(back_populates="credential", cascade="all, delete-orphan")
+
+
+class SkillLinkRow(Base):
+    """An ESCO skill linked to a credential: asserted by its issuer, or inferred by the matcher."""
+
+    __tablename__ = "skill_link"
+    __table_args__ = (UniqueConstraint("credential_id", "skill_uri", "origin"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), index=True)
+    skill_uri: Mapped[str] = mapped_column(String(256), index=True)
+    label: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    matched: Mapped[str | None] = mapped_column(Text)
+    matched_lang: Mapped[str | None] = mapped_column(String(16))
+    form: Mapped[str | None] = mapped_column(String(32))
+
+    credential: Mapped[CredentialRow] = relationship(back_populates="links")
+
+
+class ReviewRow(Base):
+    """An institution's decision on one skill of one credential. Kept apart from the links, which
+    re-mapping replaces, so a decision survives every re-mapping and wins over it."""
+
+    __tablename__ = "review"
+
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True)
+    skill_uri: Mapped[str] = mapped_column(String(256), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    credential: Mapped[CredentialRow] = relationship(back_populates="reviews")
