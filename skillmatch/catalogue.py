@@ -90,6 +90,57 @@ def credential_skills(record: CredentialRecord) -> list[CredentialSkill]:
     return sorted(skills, key=lambda s: (rank[s.state], -(s.confidence or 0.0)))
 
 
+def best_suggestions(skills: Sequence[CredentialSkill]) -> list[CredentialSkill]:
+    """Of the skills that are only suggested, each outcome's most confident one (if no proven
+    skill came from that outcome)."""
+    covered = {(s.inferred or s.link).outcome for s in skills if s.accepted}
+    best: dict[str | None, CredentialSkill] = {}
+    for skill in skills:
+        outcome = (skill.inferred or skill.link).outcome
+        if skill.state != "suggested" or outcome in covered:
+            continue
+        if outcome not in best or (skill.confidence or 0) > (best[outcome].confidence or 0):
+            best[outcome] = skill
+    return list(best.values())
+
+
+@dataclass(frozen=True)
+class OfferedCredential:
+    """A catalogue credential as recommendation, fit and coverage see it: its facts and the ESCO
+    skills it teaches, with their confidence: the accepted ones (issuer-made and confirmed count 1)
+    and each outcome's best suggestion (see :func:`best_suggestions`)."""
+
+    id: str
+    title: str
+    issuer: str | None
+    country: str | None
+    eqf_level: int | None
+    ects: float | None
+    hours: float | None
+    language: str | None
+    format: str
+    stackable: bool | None
+    prerequisites: str | None
+    #: skill URI -> confidence (1.0 for issuer-made and confirmed skills).
+    skills: dict[str, float]
+
+
+def offered_credentials(catalogue: Catalogue) -> list[OfferedCredential]:
+    """Every credential of the catalogue with its skills."""
+    offered = []
+    for record in catalogue.records():
+        achievement = catalogue.achievement(record)
+        found = credential_skills(record)
+        skills = {s.link.skill_uri: 1.0 if s.state in ("issuer", "confirmed") else float(s.confidence or 0.0)
+                  for s in [*(s for s in found if s.accepted), *best_suggestions(found)]}
+        offered.append(OfferedCredential(
+            id=record.id, title=record.title, issuer=record.issuer_name, country=record.country,
+            eqf_level=achievement.eqf_level, ects=achievement.ects, hours=achievement.hours,
+            language=achievement.language, format=record.format, stackable=achievement.stackable,
+            prerequisites=achievement.prerequisites, skills=skills))
+    return offered
+
+
 @dataclass
 class ImportReport:
     added: list[str] = field(default_factory=list)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from skillmatch.catalogue import CredentialSkill, credential_skills, inferred_link, outcome_texts
+from skillmatch.catalogue import CredentialSkill, best_suggestions, credential_skills, inferred_link, outcome_texts
 from skillmatch.credentials import Achievement, Credential, Verification, check_elements
 from skillmatch.errors import UnknownConceptError
 from skillmatch.matcher import Matcher
@@ -193,7 +193,7 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
         record = stored.get(achievement.id)
         skills = credential_skills(record) if record is not None else fresh_skills[id(credential)]
         proven = [s for s in skills if s.accepted]
-        for skill in [*proven, *_best_per_outcome(skills)]:
+        for skill in [*proven, *best_suggestions(skills)]:
             source = skill.inferred or skill.link
             evidence.setdefault(skill.link.skill_uri, []).append(Evidence(
                 credential_id=credential.id, credential=achievement.name,
@@ -209,20 +209,6 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
     learners = [c.learner for c in credentials if c.learner]
     return Passport(learner=learners[0] if learners else None, credentials=tuple(held), skills=tuple(skills),
                     generated_at=datetime.now(UTC))
-
-
-def _best_per_outcome(skills: Sequence[CredentialSkill]) -> list[CredentialSkill]:
-    """Of the skills that are only suggested, each outcome's most confident one (if no proven
-    skill came from that outcome)."""
-    covered = {(s.inferred or s.link).outcome for s in skills if s.accepted}
-    best: dict[str | None, CredentialSkill] = {}
-    for skill in skills:
-        outcome = (skill.inferred or skill.link).outcome
-        if skill.state != "suggested" or outcome in covered:
-            continue
-        if outcome not in best or (skill.confidence or 0) > (best[outcome].confidence or 0):
-            best[outcome] = skill
-    return list(best.values())
 
 
 def _fresh_skills(achievement: Achievement, matches, taxonomy: Taxonomy) -> list[CredentialSkill]:

@@ -25,6 +25,7 @@ from skillmatch.cli.common import (
 )
 from skillmatch.cli.credentials import (
     catalogue_app,
+    import_with_progress,
     make_passport,
     open_store,
     passport_app,
@@ -81,12 +82,7 @@ def demo(data_dir: DataDir = None) -> None:
 
         store = open_store(None, target)
         catalogue = Catalogue(store, matcher)
-        with progress_bar() as bar:
-            task = bar.add_task("importing", total=None)
-            imported = catalogue.import_paths(
-                [SAMPLES / "catalogue"],
-                progress=lambda message, done, total: bar.update(task, description=message, completed=done,
-                                                                 total=total))
+        imported = import_with_progress(catalogue, [SAMPLES / "catalogue"])
         out.print(f"\n[bold]sample catalogue[/] ({SAMPLES / 'catalogue'}) into {store.engine.url}:")
         print_import(imported, as_json=False)
         gaps = []

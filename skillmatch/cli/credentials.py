@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from skillmatch.cli.common import DataDir, EncoderOption, JsonFlag, data_dir_of, err, errors, load_matcher, out
+from skillmatch.cli.common import (
+    DataDir,
+    EncoderOption,
+    JsonFlag,
+    data_dir_of,
+    err,
+    errors,
+    load_matcher,
+    out,
+    progress_bar,
+)
 from skillmatch.config import Settings
 from skillmatch.encoder import DEFAULT_ENCODER
 from skillmatch.errors import InputError
@@ -66,17 +76,18 @@ def catalogue_import(
 ) -> None:
     """Import credentials into the catalogue and map the new or changed ones to ESCO skills."""
     with errors():
-        catalogue = open_catalogue(database_url, data_dir, encoder)
-        from skillmatch.cli.common import progress_bar
-
-        with progress_bar() as bar:
-            task = bar.add_task("importing", total=None)
-            report = catalogue.import_paths(
-                paths, progress=lambda message, done, total: bar.update(task, description=message,
-                                                                         completed=done, total=total))
+        report = import_with_progress(open_catalogue(database_url, data_dir, encoder), paths)
         print_import(report, as_json=json_output)
         if report.failed and not (report.added or report.updated or report.unchanged):
             raise typer.Exit(1)
+
+
+def import_with_progress(catalogue: Catalogue, paths: list[Path]) -> ImportReport:
+    with progress_bar() as bar:
+        task = bar.add_task("importing", total=None)
+        return catalogue.import_paths(
+            paths, progress=lambda message, done, total: bar.update(task, description=message, completed=done,
+                                                                     total=total))
 
 
 def print_import(report: ImportReport, *, as_json: bool) -> None:
