@@ -28,8 +28,8 @@ from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 # ESCO occupations list about 22 essential and 20 optional skills (v1.1.1 means). Optional skills
 # are those an employer *may* ask for, and any one job needs only a few of them; at 0.3 they make
-# about a fifth of an occupation's weight, so holding every essential skill gives ~0.78 and no
-# amount of optional skills can outrank a profile that holds the essential ones.
+# about a fifth of an occupation's weight, so holding every essential skill gives ~0.78, and for
+# all but 78 of the 3,007 occupations all optional skills together weigh less than the essential ones.
 ESSENTIAL_WEIGHT = 1.0
 OPTIONAL_WEIGHT = 0.3
 
@@ -71,7 +71,8 @@ class SkillGap:
 
     A held skill earns credit 1 whatever its confidence: a profile holds proven skills only, and
     the proof threshold already weighed the confidence. A partly held skill earns
-    ``PARTIAL_CREDIT[via_kind]`` from the held skill ``via``.
+    ``PARTIAL_CREDIT[via_kind]`` from the held skill ``via``, likewise not scaled by confidence.
+    (Credentials not yet held are another matter: see :func:`occupation_fit`.)
     """
 
     uri: str
@@ -93,7 +94,7 @@ class SkillGap:
 @dataclass(frozen=True)
 class Gap:
     """A profile against one occupation: every skill it needs, essential ones first, each held,
-    partly held or missing, and the weighted coverage (see ``ESSENTIAL_WEIGHT``)."""
+    partly held (most credit first) or missing, and the weighted coverage (see ``ESSENTIAL_WEIGHT``)."""
 
     occupation: str
     label: str
@@ -187,11 +188,12 @@ def _evidence_text(evidence: Evidence) -> str:
     elif evidence.state == "confirmed":
         how = "confirmed by the institution"
     else:
-        confidence = f"confidence {evidence.confidence:.2f}" if evidence.confidence is not None else "matched"
         outcome = evidence.outcome or ""
         if len(outcome) > 80:
-            outcome = outcome[:77].rstrip() + "..."
-        how = f"matched to '{outcome}' ({confidence})" if outcome else f"matched ({confidence})"
+            outcome = outcome[:78].rsplit(" ", 1)[0].rstrip(",;:. ") + "..."
+        how = f"matched to '{outcome}'" if outcome else "matched by skillmatch"
+        if evidence.confidence is not None:
+            how += f" (confidence {evidence.confidence:.2f})"
     return f"{source}: {how}"
 
 
@@ -200,7 +202,7 @@ def _evidence_text(evidence: Evidence) -> str:
 _LINKS: weakref.WeakKeyDictionary[Taxonomy, dict[str, tuple[tuple[str, str], ...]]] = weakref.WeakKeyDictionary()
 
 
-def _links(taxonomy: Taxonomy) -> dict[str, tuple[tuple[str, str], ...]]:
+def skill_links(taxonomy: Taxonomy) -> dict[str, tuple[tuple[str, str], ...]]:
     """For each skill, the skills it gives partial credit to and how: ``(target, kind)``, where
     ``kind`` says what the held skill is to the target. Built once per taxonomy."""
     cached = _LINKS.get(taxonomy)
@@ -230,7 +232,7 @@ def _links(taxonomy: Taxonomy) -> dict[str, tuple[tuple[str, str], ...]]:
     return built
 
 
-def _credits(strengths: Mapping[str, float], links: Mapping[str, tuple[tuple[str, str], ...]]
+def skill_credits(strengths: Mapping[str, float], links: Mapping[str, tuple[tuple[str, str], ...]]
              ) -> dict[str, tuple[float, str, str | None]]:
     """Credit per skill from held skills of the given strength: ``uri -> (credit, via, kind)``,
     ``kind`` None when the skill itself is held. The best credit wins; ties go to the held skill
@@ -262,12 +264,11 @@ def occupation_gap(profile: SkillProfile, occupation: str, taxonomy: Taxonomy) -
     concept = taxonomy.get(occupation)
     if concept.kind is not ConceptKind.OCCUPATION:
         raise InputError(f"{occupation!r} is an ESCO {concept.kind.value} ({concept.label()!r}), not an occupation")
-    credits = _credits({uri: 1.0 for uri in profile}, _links(taxonomy))
-    gaps = []
-    for skill in taxonomy.skills_of(occupation):
-        relation = taxonomy.relation(occupation, skill.uri) or "optional"
-        gaps.append(_skill_gap(skill.uri, skill.label("en"), relation, credits.get(skill.uri), profile))
-    gaps.sort(key=lambda g: (g.relation != "essential", _STATUS_ORDER[g.status], g.label, g.uri))
+    credits = skill_credits(dict.fromkeys(profile, 1.0), skill_links(taxonomy))
+    relations: tuple[Literal["essential", "optional"], ...] = ("essential", "optional")
+    gaps = [_skill_gap(skill.uri, skill.label("en"), relation, credits.get(skill.uri), profile)
+            for relation in relations for skill in taxonomy.skills_of(occupation, relation)]
+    gaps.sort(key=lambda g: (g.relation != "essential", _STATUS_ORDER[g.status], -g.credit, g.label, g.uri))
     weight = sum(_WEIGHTS[g.relation] for g in gaps)
     essential = [g for g in gaps if g.relation == "essential"]
     return Gap(
@@ -310,7 +311,7 @@ class OccupationMatrix:
 
     Attributes (after ``fit``): ``skills_`` and ``occupations_`` (URIs in column and row order),
     ``skill_index_``, ``weights_`` (occupations x skills, ``ESSENTIAL_WEIGHT``/``OPTIONAL_WEIGHT``),
-    ``essential_`` and ``required_`` (0/1), ``links_`` (see :func:`_links`).
+    ``essential_`` and ``required_`` (0/1), ``links_`` (see :func:`skill_links`).
     """
 
     def fit(self, taxonomy: Taxonomy) -> OccupationMatrix:
@@ -319,30 +320,27 @@ class OccupationMatrix:
         occupations = taxonomy.occupations
         self.occupations_ = [o.uri for o in occupations]
         self.labels_ = [o.label("en") for o in occupations]
-        rows, cols, weights, essential = [], [], [], []
-        for row, occupation in enumerate(occupations):
-            for skill in taxonomy.skills_of(occupation.uri):
-                relation = taxonomy.relation(occupation.uri, skill.uri)
-                rows.append(row)
-                cols.append(self.skill_index_[skill.uri])
-                weights.append(_WEIGHTS[relation or "optional"])
-                essential.append(relation == "essential")
         shape = (len(self.occupations_), len(self.skills_))
-        weights_ = sparse.csr_matrix((weights, (rows, cols)), shape=shape)
-        self.weights_ = weights_
-        self.required_ = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
-        mask = np.asarray(essential, dtype=bool)
-        self.essential_ = sparse.csr_matrix((np.ones(int(mask.sum())), (np.asarray(rows)[mask],
-                                             np.asarray(cols, dtype=np.int64)[mask])), shape=shape)
-        self.total_weight_ = np.asarray(weights_.sum(axis=1)).ravel()
+        matrices = {}
+        for relation in ("essential", "optional"):
+            rows, cols = [], []
+            for row, occupation in enumerate(occupations):
+                for skill in taxonomy.skills_of(occupation.uri, relation):
+                    rows.append(row)
+                    cols.append(self.skill_index_[skill.uri])
+            matrices[relation] = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+        self.essential_ = matrices["essential"]
+        self.required_ = (matrices["essential"] + matrices["optional"]).tocsr()
+        self.weights_ = (ESSENTIAL_WEIGHT * matrices["essential"] + OPTIONAL_WEIGHT * matrices["optional"]).tocsr()
+        self.total_weight_ = np.asarray(self.weights_.sum(axis=1)).ravel()
         self.n_essential_ = np.asarray(self.essential_.sum(axis=1)).ravel()
-        self.links_ = _links(taxonomy)
+        self.links_ = skill_links(taxonomy)
         return self
 
     def credit_vector(self, strengths: Mapping[str, float]) -> np.ndarray:
         """Credit per skill column from held skills of the given strength (1 for a profile)."""
         vector = np.zeros(len(self.skills_))
-        for uri, (credit, _, _) in _credits(strengths, self.links_).items():
+        for uri, (credit, _, _) in skill_credits(strengths, self.links_).items():
             column = self.skill_index_.get(uri)
             if column is not None:
                 vector[column] = credit
@@ -354,7 +352,7 @@ class OccupationMatrix:
         rows, cols, data = [], [], []
         for row, credential in enumerate(offer):
             known = {uri: c for uri, c in credential.skills.items() if uri in self.skill_index_}
-            for uri, (credit, _, _) in _credits(known, self.links_).items():
+            for uri, (credit, _, _) in skill_credits(known, self.links_).items():
                 rows.append(row)
                 cols.append(self.skill_index_[uri])
                 data.append(credit)
@@ -425,7 +423,7 @@ def occupation_fit(profile: SkillProfile, taxonomy: Taxonomy, *, offer: Sequence
     if steps < 0:
         raise InputError(f"steps must be 0 or more, not {steps}")
     matrix = occupation_matrix(taxonomy)
-    credits = matrix.credit_vector({uri: 1.0 for uri in profile})
+    credits = matrix.credit_vector(dict.fromkeys(profile, 1.0))
     scores = matrix.score(credits)
     coverage = scores["coverage"]
     order = np.lexsort((np.asarray(matrix.labels_), -scores["essential_coverage"], -coverage))
@@ -434,7 +432,8 @@ def occupation_fit(profile: SkillProfile, taxonomy: Taxonomy, *, offer: Sequence
         return [_fit(matrix, scores, r, offer) for r in now_rows], []
 
     offered = matrix.offer_matrix(offer)
-    after = {r: matrix.greedy(r, credits, offered.tocsc(), steps) for r in now_rows}
+    offered_csc = offered.tocsc()
+    after = {r: matrix.greedy(r, credits, offered_csc, steps) for r in now_rows}
     # Upper bound on what `steps` credentials can add to each occupation: each step gains at most
     # the best single credential's gain from today's profile (gains only shrink as credits grow).
     gain = offered.copy()
@@ -444,7 +443,6 @@ def occupation_fit(profile: SkillProfile, taxonomy: Taxonomy, *, offer: Sequence
         bound = coverage + steps * np.where(matrix.total_weight_ > 0, one_step / matrix.total_weight_, 0.0)
     floor = min((coverage[r] for r in now_rows), default=0.0)
     current = set(now_rows)
-    offered_csc = offered.tocsc()
     reachable: list[tuple[float, int]] = []
     for row in np.argsort(-bound, kind="stable"):
         row = int(row)
@@ -481,8 +479,7 @@ def _fit(matrix: OccupationMatrix, scores: dict[str, np.ndarray], row: int, offe
             titles = [f"'{offer[k].title}'" for k in chosen]
             names = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
             count = {1: "one credential", 2: "two credentials"}.get(len(chosen), f"{len(chosen)} credentials")
-            verb = "would" if len(chosen) == 1 else "would together"
-            reason += f"; {count} away: {names} {verb} raise coverage from {coverage:.2f} to {reached:.2f}"
+            reason += f"; {count} away: {names} would raise coverage from {coverage:.2f} to {reached:.2f}"
     elif offer:
         reached = coverage
     return Fit(occupation=matrix.occupations_[row], label=matrix.labels_[row], coverage=coverage,

@@ -70,6 +70,8 @@ class PassportSkill:
 @dataclass(frozen=True)
 class HeldCredential:
     id: str | None
+    #: The id of what it certifies (the badge class, achievement or specification).
+    achievement_id: str | None
     title: str
     issuer: str | None
     country: str | None
@@ -239,7 +241,8 @@ def _held(credential: Credential, skills: int) -> HeldCredential:
     achievement = credential.achievement
     missing = check_elements(credential).missing
     return HeldCredential(
-        id=credential.id, title=achievement.name, issuer=credential.issuer.name or achievement.issuer.name,
+        id=credential.id, achievement_id=achievement.id, title=achievement.name,
+        issuer=credential.issuer.name or achievement.issuer.name,
         country=credential.issuer.country or achievement.issuer.country, format=credential.format.value,
         eqf_level=achievement.eqf_level, ects=achievement.ects, hours=achievement.hours,
         issued_on=credential.issued_on, expires=credential.expires, verification=credential.verification,
@@ -249,7 +252,8 @@ def _held(credential: Credential, skills: int) -> HeldCredential:
 
 def _held_dict(c: HeldCredential) -> dict:
     return {
-        "id": c.id, "title": c.title, "issuer": c.issuer, "country": c.country, "format": c.format,
+        "id": c.id, "achievement_id": c.achievement_id, "title": c.title, "issuer": c.issuer, "country": c.country,
+        "format": c.format,
         "eqf_level": c.eqf_level, "ects": c.ects, "hours": c.hours,
         "issued_on": c.issued_on.isoformat() if c.issued_on else None,
         "expires": c.expires.isoformat() if c.expires else None,

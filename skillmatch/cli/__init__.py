@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skillmatch.cli import advice
 from skillmatch.cli.common import (
     DataDir,
     EncoderOption,
@@ -54,6 +55,8 @@ taxonomy_app = typer.Typer(help="Build, inspect, search and export the ESCO taxo
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(passport_app, name="passport")
+for command in (advice.gap, advice.fit, advice.recommend, advice.candidates, advice.coverage):
+    app.command(command.__name__)(command)
 
 __all__ = ["app", "load_matcher"]
 
@@ -102,12 +105,29 @@ def demo(data_dir: DataDir = None) -> None:
             err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
         print_passport(passport)
 
+        from skillmatch.catalogue import offered_credentials
+        from skillmatch.gaps import occupation_gap, profile_from_passport
+        from skillmatch.recommend import Constraints, pathway, recommend
+
+        profile = profile_from_passport(passport)
+        out.print(f"\n[bold]gap to the sample learner's target occupation[/] ({SAMPLE_TARGET}):")
+        advice.print_gap(occupation_gap(profile, SAMPLE_TARGET, matcher.taxonomy))
+        held = frozenset(c.achievement_id for c in passport.credentials if c.achievement_id)
+        levels = [c.eqf_level for c in passport.credentials if c.eqf_level]
+        constraints = Constraints(exclude=held, learner_eqf=max(levels) if levels else None, max_ects=30)
+        offer = offered_credentials(catalogue)
+        out.print("\n[bold]next credentials from the sample catalogue[/] (budget 30 ECTS):")
+        advice.print_plan(recommend(profile, SAMPLE_TARGET, offer, matcher.taxonomy, constraints=constraints),
+                          pathway(profile, SAMPLE_TARGET, offer, matcher.taxonomy, constraints=constraints))
+
 
 SAMPLE_OUTCOMES = """De student kan:
 - een eenvoudige webapplicatie ontwerpen en bouwen in Python
 - data uit een relationele database opvragen met SQL
 - samenwerken in een Scrum-team"""
 SAMPLE_TITLE = "Verpleegkundige interne geneeskunde"
+#: ESCO "energy analyst": where the sample learner, an electrician, wants to go.
+SAMPLE_TARGET = "http://data.europa.eu/esco/occupation/cbde1a3a-406d-4d17-b30b-03981925035d"
 
 
 def _print_matches(title: str, matches: list[Match]) -> None:
