@@ -177,10 +177,19 @@ class Catalogue:
                 report.failed.append((str(file), str(exc)))
                 continue
             for achievement in achievements:
-                self._store(achievement, file, report)
+                self._store(achievement, str(file), report)
             if progress:
                 progress("importing credentials", number, len(files))
         report.mapped = self.remap(progress=progress)
+        return report
+
+    def import_achievements(self, achievements: Sequence[Achievement], *, source: str) -> ImportReport:
+        """Import credentials already read (an upload, say), then map what is new or stale;
+        ``source`` says where they came from."""
+        report = ImportReport()
+        for achievement in achievements:
+            self._store(achievement, source, report)
+        report.mapped = self.remap()
         return report
 
     def _read(self, file: Path) -> list[Achievement]:
@@ -189,9 +198,9 @@ class Catalogue:
         item = read_file(file)
         return [item.achievement if isinstance(item, Credential) else item]
 
-    def _store(self, achievement: Achievement, file: Path, report: ImportReport) -> None:
+    def _store(self, achievement: Achievement, source: str, report: ImportReport) -> None:
         if not achievement.id:
-            report.failed.append((str(file), "the credential has no id, so it cannot be told apart in the catalogue"))
+            report.failed.append((source, "the credential has no id, so it cannot be told apart in the catalogue"))
             return
         links = []
         for alignment, outcome in _issuer_alignments(achievement):
@@ -209,7 +218,7 @@ class Catalogue:
             id=achievement.id, format=achievement.format.value, title=achievement.name, document=document,
             content_hash=_hash(document), issuer_id=achievement.issuer.id, issuer_name=achievement.issuer.name,
             country=achievement.issuer.country, eqf_level=achievement.eqf_level, ects=achievement.ects,
-            language=achievement.language, source=str(file), links=tuple(links),
+            language=achievement.language, source=source, links=tuple(links),
         )
         outcome = self.store.upsert(record)
         getattr(report, outcome).append(achievement.id)

@@ -20,6 +20,10 @@ class InputError(SkillmatchError, ValueError):
     """Text or a request given to the engine cannot be used (empty, too long, malformed)."""
 
 
+class DuplicateError(InputError):
+    """A principal name, or a credential in a learner's passport, that is there already."""
+
+
 class CredentialError(InputError):
     """A credential (Open Badges 2.0/3.0, ELM, VC-JWT) cannot be read: invalid JSON, an unknown
     format, a missing or mistyped field. ``source`` names the file or the credential id, ``field``

@@ -11,7 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from skillmatch.cli import advice
+from skillmatch.cli import advice, serve
 from skillmatch.cli.common import (
     DataDir,
     EncoderOption,
@@ -57,6 +57,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(passport_app, name="passport")
 for command in (advice.gap, advice.fit, advice.recommend, advice.candidates, advice.coverage):
     app.command(command.__name__)(command)
+app.command("serve")(serve.serve)
 
 __all__ = ["app", "load_matcher"]
 

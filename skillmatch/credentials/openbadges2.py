@@ -199,7 +199,7 @@ def read_assertion(
     badge_value = assertion.get("badge")
     if isinstance(badge_value, str) and badge_value.strip():
         url = badge_value.strip()
-        found = (badge_classes or {}).get(url)
+        found = badge_classes.get(url) if badge_classes is not None else None
         if found is None:
             assertion.fail("badge", f"the badge class {url} is not embedded and was not given; "
                                     "pass it in badge_classes (skillmatch never fetches URLs)")

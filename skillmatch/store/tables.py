@@ -1,5 +1,6 @@
-"""The catalogue database's tables (SQLAlchemy ORM). Changes to them go with a migration in
-``migrations/versions``; ``tests/test_store.py`` checks the two agree."""
+"""The catalogue database's tables (SQLAlchemy ORM): the catalogue, and the API's accounts beside it.
+Changes to them go with a migration in ``migrations/versions``; ``tests/test_store.py`` checks the
+two agree."""
 
 from __future__ import annotations
 
@@ -80,3 +81,55 @@ class ReviewRow(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     credential: Mapped[CredentialRow] = relationship(back_populates="reviews")
+
+
+class PrincipalRow(Base):
+    """Who may call the API: a learner, an employer, an institution or an admin.
+
+    Only the SHA-256 of the API token is kept (``token_hash``), so the database never holds a
+    usable token. ``institution`` is the issuer name an institution principal owns in the catalogue
+    (its credentials' ``issuer_name``); it is empty for the other roles.
+    """
+
+    __tablename__ = "principal"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    institution: Mapped[str | None] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HeldCredentialRow(Base):
+    """A credential a learner added to their passport, kept as the document they uploaded (JSON
+    text or a compact VC-JWT) so it is read, and its signature checked, again for every passport."""
+
+    __tablename__ = "held_credential"
+    __table_args__ = (UniqueConstraint("learner_id", "credential_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("principal.id", ondelete="CASCADE"), index=True)
+    #: The credential's own id (an assertion URL, a credential's ``id``), when it states one.
+    credential_id: Mapped[str | None] = mapped_column(String(512))
+    document: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConsentRow(Base):
+    """A learner's consent that one employer may see (part of) their passport. Revoking it sets
+    ``revoked_at``; granting it again clears it, so there is one row per learner and employer."""
+
+    __tablename__ = "consent"
+
+    learner_id: Mapped[str] = mapped_column(ForeignKey("principal.id", ondelete="CASCADE"), primary_key=True)
+    employer_id: Mapped[str] = mapped_column(ForeignKey("principal.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    #: What the employer may see: a list drawn from "skills", "evidence" and "credentials".
+    scope: Mapped[list] = mapped_column(JSON)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    learner: Mapped[PrincipalRow] = relationship(foreign_keys=[learner_id], lazy="joined")
+    employer: Mapped[PrincipalRow] = relationship(foreign_keys=[employer_id], lazy="joined")

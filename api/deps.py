@@ -1,0 +1,114 @@
+"""What the routes depend on, as typed aliases: the services opened at start-up, the calling
+principal (from its bearer token) and the role a route needs, and the paging parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.config import ApiSettings
+from skillmatch.catalogue import Catalogue
+from skillmatch.credentials import TrustList
+from skillmatch.matcher import Matcher
+from skillmatch.store import CatalogueStore
+from skillmatch.store.accounts import AccountStore, Principal, Role
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Services:
+    """Opened once per process by the app's lifespan and shared by every request: the stores open
+    a session per call, and the matcher and trust list are read-only once loaded."""
+
+    settings: ApiSettings
+    store: CatalogueStore
+    accounts: AccountStore
+    matcher: Matcher
+    trust: TrustList | None
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_accounts(services: ServicesDep) -> AccountStore:
+    return services.accounts
+
+
+def get_store(services: ServicesDep) -> CatalogueStore:
+    return services.store
+
+
+def get_matcher(services: ServicesDep) -> Matcher:
+    return services.matcher
+
+
+def get_catalogue(services: ServicesDep) -> Catalogue:
+    return Catalogue(services.store, services.matcher)
+
+
+AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
+StoreDep = Annotated[CatalogueStore, Depends(get_store)]
+MatcherDep = Annotated[Matcher, Depends(get_matcher)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+
+bearer = HTTPBearer(auto_error=False, description="An API token, made by an admin (POST /v1/principals).")
+
+
+def current_principal(accounts: AccountsDep,
+                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    """The principal whose token the request carries; 401 without one or with one that is not valid."""
+    if credentials is None:
+        raise HTTPException(401, "no API token: send the header 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    principal = accounts.authenticate(credentials.credentials)
+    if principal is None:
+        raise HTTPException(401, "the API token is not valid (unknown, mistyped or replaced)",
+                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def requires(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only ``roles`` through (403 naming the role needed)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(403, f"this needs the role {' or '.join(roles)}; your token is a {principal.role}'s")
+        return principal
+
+    return check
+
+
+CurrentLearner = Annotated[Principal, Depends(requires("learner"))]
+CurrentEmployer = Annotated[Principal, Depends(requires("employer"))]
+#: An institution works on its own credentials; an admin on everyone's.
+CurrentInstitution = Annotated[Principal, Depends(requires("institution", "admin"))]
+CurrentAdmin = Annotated[Principal, Depends(requires("admin"))]
+
+
+#: The largest offset: databases store it as a signed 32-bit integer (SQLite refuses larger ones).
+MAX_OFFSET = 2**31 - 1
+
+
+@dataclass
+class PageParams:
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Items to skip.")
+    limit: int = Query(20, ge=1, le=100, description="Items to return, 1 to 100.")
+
+    def of(self, items: Sequence[T]) -> list[T]:
+        """This page of ``items``."""
+        return list(items[self.offset : self.offset + self.limit])
+
+
+PageDep = Annotated[PageParams, Depends()]

@@ -1,0 +1,77 @@
+"""The skillmatch HTTP service: ``create_app`` builds the FastAPI app.
+
+Run it with ``skillmatch serve``, or with uvicorn as a factory (each worker process builds its own
+app, opening the stores and loading the matcher once)::
+
+    uvicorn --factory api.main:create_app --workers 4
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.config import ApiSettings
+from api.deps import Services
+from api.limits import BodySizeLimit
+from api.pages import router as pages_router
+from api.routes import api_router
+from skillmatch import __version__
+from skillmatch.credentials import TrustList
+from skillmatch.encoder import load_encoder
+from skillmatch.matcher import Matcher
+from skillmatch.store import CatalogueStore
+from skillmatch.store.accounts import AccountStore
+from skillmatch.taxonomy import load_taxonomy, store_path
+
+DESCRIPTION = """\
+Links (micro)credentials to ESCO, the EU's taxonomy of skills and occupations.
+
+- **taxonomy** and **matching**: look up ESCO concepts, map learning outcomes to skills and job
+  titles or vacancies to occupations;
+- **catalogue** (institutions): import credentials, review their ESCO skills, export them
+  enriched, see what the offer covers and where it overlaps with other institutions';
+- **passports** (learners): add held badges, see the skills they prove with the evidence, the gap
+  to a role, the roles that fit and the next credentials to take, and consent to employers;
+- **employers**: read a passport its holder shares with you, rank consenting learners for a role.
+
+Every path needs `Authorization: Bearer <token>`; an admin creates principals and their tokens.
+Errors are `application/problem+json`. This service uses the ESCO classification of the European
+Commission.
+"""
+
+
+def load_matcher(settings: ApiSettings) -> Matcher:
+    """The matcher on the built taxonomy in the data directory, building its indexes first if they
+    are missing or stale (several workers may start at once: the index files are locked)."""
+    taxonomy = load_taxonomy(store_path(settings.data_dir))
+    encoder = load_encoder(settings.encoder, settings.data_dir)
+    return Matcher(taxonomy, encoder).fit(settings.data_dir)
+
+
+def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None = None) -> FastAPI:
+    """The app on ``settings`` (default: from the environment). A fitted ``matcher`` is used as
+    given (tests share one); otherwise one is loaded when the app starts."""
+    settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = CatalogueStore.open(settings.database_url, settings.data_dir)
+        try:
+            trust = TrustList.load(settings.trust_list) if settings.trust_list else None
+            app.state.services = Services(settings=settings, store=store, accounts=AccountStore(store.engine),
+                                          matcher=matcher if matcher is not None else load_matcher(settings),
+                                          trust=trust)
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(title="skillmatch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    return app

@@ -1,0 +1,15 @@
+"""The ``/v1`` API: one router per resource, combined here. Every path needs a bearer token."""
+
+from fastapi import APIRouter
+
+from api.errors import documented
+from api.routes import catalogue, employers, match, passports, principals, taxonomy
+
+api_router = APIRouter(prefix="/v1", responses=documented(401, 422, 503))
+api_router.include_router(taxonomy.router)
+api_router.include_router(match.router)
+api_router.include_router(catalogue.router)
+# /passports/me before the employers' /passports/{learner_id}, which would take "me" for an id.
+api_router.include_router(passports.router)
+api_router.include_router(employers.router)
+api_router.include_router(principals.router)

@@ -1,0 +1,194 @@
+"""A learner's own passport (``/passports/me``): the credentials they hold, the skills those prove,
+the gap to a role, the roles that fit, the next credentials to take, and their consents to employers.
+
+Only a learner's own token reaches these paths, and they name no learner: there is no id to guess.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import AccountsDep, CatalogueDep, CurrentLearner, PageDep, ServicesDep
+from api.errors import documented
+from api.schemas import (
+    ConsentCreate,
+    ConsentPublic,
+    FitsPublic,
+    GapPublic,
+    HeldCredentialCreated,
+    Page,
+    PassportPublic,
+    PathwayStepPublic,
+    PlanPublic,
+    VerificationPublic,
+)
+from api.wallet import learner_passport, read_held, upload_text
+from skillmatch.catalogue import offered_credentials
+from skillmatch.credentials import Verification
+from skillmatch.errors import InputError
+from skillmatch.gaps import occupation_fit, occupation_gap
+from skillmatch.matcher import Matcher
+from skillmatch.recommend import Constraints, pathway, recommend
+from skillmatch.store.accounts import Consent
+from skillmatch.taxonomy import ConceptKind
+
+router = APIRouter(prefix="/passports/me", tags=["passports"], responses=documented(403))
+
+Occupation = Annotated[str, Query(min_length=1, max_length=500,
+                                  description="An ESCO occupation URI, or a job title in any language (read as "
+                                              "the nearest occupation, which the answer names).")]
+UploadedCredential = Annotated[dict[str, Any], Body(
+    description='A held credential: an Open Badges 2.0 Assertion, an Open Badges 3.0 credential or a European '
+                'Digital Credential as a JSON object, or {"jwt": "<compact VC-JWT>"}.')]
+
+
+@router.post("/credentials", response_model=HeldCredentialCreated, status_code=201,
+             responses=documented(409, 413))
+def add_credential(body: UploadedCredential, learner: CurrentLearner, services: ServicesDep) -> HeldCredentialCreated:
+    """Add a credential to the passport. A signed one is verified against the trust list: one
+    altered after signing is refused (422) with the reason."""
+    text = upload_text(body)
+    credential = read_held(text, services, source="the uploaded credential")
+    held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
+                                      credential_id=credential.id)
+    return HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
+                                 format=credential.format.value, verification=_verification(credential.verification),
+                                 added_at=held.added_at)
+
+
+@router.get("", response_model=PassportPublic)
+def get_passport(learner: CurrentLearner, services: ServicesDep) -> PassportPublic:
+    """The passport: every ESCO skill the held credentials prove, by pillar, with the evidence;
+    below it each outcome's best suggestion that is not proven."""
+    return learner_passport(learner.id, services).public()
+
+
+@router.delete("/credentials/{held_id}", status_code=204, responses=documented(404))
+def remove_credential(held_id: str, learner: CurrentLearner, accounts: AccountsDep) -> Response:
+    """Remove a credential from the passport."""
+    if not accounts.remove_held(learner.id, held_id):
+        raise HTTPException(404, f"no credential {held_id!r} in your passport")
+    return Response(status_code=204)
+
+
+@router.get("/export", response_class=JSONResponse,
+            responses={200: {"content": {"application/json": {"schema": {"type": "object"}},
+                                         "application/ld+json": {"schema": {"type": "object"}}},
+                             "description": "The passport as JSON, or as JSON-LD (ESCO URIs, SKOS labels)"}})
+def export_passport(learner: CurrentLearner, services: ServicesDep,
+                    fmt: Annotated[Literal["json", "jsonld"], Query(alias="format")] = "json") -> JSONResponse:
+    """The passport as a file: ``json`` as ``skillmatch passport build --json`` writes it (so
+    ``skillmatch candidates`` reads it), or ``jsonld``."""
+    passport = learner_passport(learner.id, services).passport
+    if fmt == "jsonld":
+        return JSONResponse(passport.to_jsonld(), media_type="application/ld+json",
+                            headers={"Content-Disposition": 'attachment; filename="passport.jsonld"'})
+    return JSONResponse(passport.to_dict(), headers={"Content-Disposition": 'attachment; filename="passport.json"'})
+
+
+@router.get("/gap", response_model=GapPublic, responses=documented(404))
+def gap(occupation: Occupation, learner: CurrentLearner, services: ServicesDep) -> GapPublic:
+    """What an occupation needs that the passport does not prove yet: each essential and optional
+    skill held, partly held (through a related skill) or missing, with the reason."""
+    uri, read_as = resolve_occupation(occupation, services.matcher)
+    profile = learner_passport(learner.id, services).profile()
+    result = occupation_gap(profile, uri, services.matcher.taxonomy)
+    return GapPublic.model_validate({**result.to_dict(), "read_as": read_as})
+
+
+@router.get("/fit", response_model=FitsPublic)
+def fit(learner: CurrentLearner, services: ServicesDep, catalogue: CatalogueDep,
+        top: Annotated[int, Query(ge=1, le=100, description="Occupations to list in each part.")] = 10,
+        ) -> FitsPublic:
+    """The ESCO occupations the passport fits now, and those one or two catalogue credentials away."""
+    profile = learner_passport(learner.id, services).profile()
+    offer = offered_credentials(catalogue)
+    now, reachable = occupation_fit(profile, services.matcher.taxonomy, offer=offer, top=top)
+    return FitsPublic.model_validate({"now": [f.to_dict() for f in now],
+                                      "reachable": [f.to_dict() for f in reachable]})
+
+
+@router.get("/recommendations", response_model=PlanPublic, responses=documented(404))
+def recommendations(
+    occupation: Occupation,
+    learner: CurrentLearner,
+    services: ServicesDep,
+    catalogue: CatalogueDep,
+    max_ects: Annotated[float | None, Query(gt=0, le=1000, description="ECTS budget of the plan.")] = None,
+    max_eqf: Annotated[int | None, Query(ge=1, le=8, description="Highest EQF level to consider.")] = None,
+    lang: Annotated[list[str] | None, Query(description="Languages of instruction (repeatable).")] = None,
+    limit: Annotated[int, Query(ge=1, le=20, description="Credentials to recommend at most.")] = 5,
+) -> PlanPublic:
+    """The catalogue credentials that close the gap to an occupation, best first, each with the
+    missing skills it covers and why it ranks where it does, and the plan as a pathway."""
+    uri, read_as = resolve_occupation(occupation, services.matcher)
+    wallet = learner_passport(learner.id, services)
+    profile = wallet.profile()
+    offer = offered_credentials(catalogue)
+    levels = [c.eqf_level for c in wallet.passport.credentials if c.eqf_level]
+    constraints = Constraints(max_ects=max_ects, max_eqf=max_eqf, learner_eqf=max(levels) if levels else None,
+                              languages=frozenset(lang) if lang else None,
+                              exclude=frozenset(c.achievement_id for c in wallet.passport.credentials
+                                                if c.achievement_id))
+    taxonomy = services.matcher.taxonomy
+    plan = recommend(profile, uri, offer, taxonomy, constraints=constraints, limit=limit)
+    steps = pathway(profile, uri, offer, taxonomy, constraints=constraints)
+    data = plan.to_dict()
+    data["target"]["read_as"] = read_as
+    data["pathway"] = [PathwayStepPublic(number=s.number, eqf_level=s.eqf_level, reason=s.reason,
+                                         credentials=[r.credential.id for r in s.recommendations]) for s in steps]
+    return PlanPublic.model_validate(data)
+
+
+@router.put("/consents/{employer_id}", response_model=ConsentPublic, responses=documented(404, 413))
+def grant_consent(employer_id: str, body: ConsentCreate, learner: CurrentLearner,
+                  accounts: AccountsDep) -> ConsentPublic:
+    """Let an employer see part of the passport (``scope``) and rank it for its roles, until revoked.
+    Granting again replaces the scope."""
+    employer = accounts.principal(employer_id)
+    if employer is None or employer.role != "employer":
+        raise HTTPException(404, f"no employer {employer_id!r}")
+    return _consent(accounts.grant_consent(learner.id, employer_id, body.scope))
+
+
+@router.delete("/consents/{employer_id}", status_code=204, responses=documented(404))
+def revoke_consent(employer_id: str, learner: CurrentLearner, accounts: AccountsDep) -> Response:
+    """Withdraw a consent: from now on the employer neither sees the passport nor ranks it."""
+    if accounts.revoke_consent(learner.id, employer_id) is None:
+        raise HTTPException(404, f"no standing consent to {employer_id!r}")
+    return Response(status_code=204)
+
+
+@router.get("/consents", response_model=Page[ConsentPublic])
+def list_consents(learner: CurrentLearner, accounts: AccountsDep, page: PageDep) -> Page[ConsentPublic]:
+    """Every consent given, standing or revoked, newest first."""
+    consents = accounts.consents(learner.id)
+    return Page(data=[_consent(c) for c in page.of(consents)], count=len(consents))
+
+
+def resolve_occupation(target: str, matcher: Matcher) -> tuple[str, str | None]:
+    """An occupation URI as given, or the occupation a job title matches best and how it was read."""
+    if target.startswith(("http://", "https://")):
+        concept = matcher.taxonomy.get(target)
+        if concept.kind is not ConceptKind.OCCUPATION:
+            raise InputError(f"{target!r} is an ESCO {concept.kind.value} ({concept.label()!r}), not an occupation")
+        return concept.uri, None
+    best = matcher.match_occupations(target, top_k=1)
+    if not best:
+        raise InputError(f"no ESCO occupation matches {target!r}")
+    return best[0].uri, (f"{target!r} read as the ESCO occupation {best[0].label!r} ({best[0].uri}, "
+                         f"confidence {best[0].confidence:.2f})")
+
+
+def _verification(verification: Verification) -> VerificationPublic:
+    return VerificationPublic(status=verification.status, method=verification.method, key_id=verification.key_id,
+                              reason=verification.reason)
+
+
+def _consent(consent: Consent) -> ConsentPublic:
+    return ConsentPublic(employer_id=consent.employer_id, employer=consent.employer_name, scope=list(consent.scope),
+                         granted_at=consent.granted_at, revoked_at=consent.revoked_at, standing=consent.standing)
+

@@ -1,0 +1,106 @@
+"""A learner's wallet: uploaded credentials read and verified, and the skills passport built from
+the stored documents on every request (their signatures checked again against the trust list of
+the day, their badge classes and reviews taken from the catalogue as it stands)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from api.deps import Services
+from api.schemas import PassportPublic, RejectedCredential
+from skillmatch.catalogue import read_document
+from skillmatch.credentials import Achievement, Credential, read_credential
+from skillmatch.errors import CredentialError
+from skillmatch.gaps import SkillProfile, profile_from_passport
+from skillmatch.passport import Passport, build_passport
+from skillmatch.store import CatalogueStore
+from skillmatch.store.accounts import HeldDocument
+
+
+class CatalogueBadges(Mapping[str, Achievement]):
+    """The catalogue's badge classes by id, read when asked for: an Open Badges 2.0 assertion may
+    name its badge class by URL, and only those few are needed, not the whole catalogue."""
+
+    def __init__(self, store: CatalogueStore) -> None:
+        self.store = store
+
+    def __getitem__(self, credential_id: str) -> Achievement:
+        found = self.store.credentials([credential_id])
+        if not found:
+            raise KeyError(credential_id)
+        return read_document(found[0].document, source=credential_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return (record.id for record in self.store.credentials())
+
+    def __len__(self) -> int:
+        return len(self.store.credentials())
+
+
+def upload_text(body: Mapping[str, Any]) -> str:
+    """The document text of an upload: a credential's JSON, or the compact JWT of ``{"jwt": ...}``."""
+    if set(body) == {"jwt"}:
+        if not isinstance(body["jwt"], str):
+            raise CredentialError("expected the compact VC-JWT as a string", source="the request body", field="jwt")
+        return body["jwt"].strip()
+    return json.dumps(body, ensure_ascii=False)
+
+
+def read_held(text: str, services: Services, *, source: str) -> Credential:
+    """A held credential from its document, verified against the trust list. Raises CredentialError
+    for one that cannot be read or is no held credential, VerificationError for one altered after
+    signing."""
+    item = read_credential(text, source=source, trust=services.trust,
+                           badge_classes=CatalogueBadges(services.store))
+    if not isinstance(item, Credential):
+        raise CredentialError("this is a badge class or achievement (what a credential certifies), not a "
+                              "credential someone holds: upload the assertion or credential awarded to you",
+                              source=source)
+    return item
+
+
+@dataclass(frozen=True)
+class LearnerPassport:
+    learner_id: str
+    passport: Passport
+    #: The held documents the passport's credentials come from, in the same order.
+    held: tuple[HeldDocument, ...]
+    #: Held documents that no longer read or verify, with the reason.
+    rejected: tuple[tuple[HeldDocument, str], ...]
+
+    def profile(self, *, evidence: bool = True) -> SkillProfile:
+        """The proven skills, with their evidence unless ``evidence`` is False."""
+        profile = profile_from_passport(self.passport)
+        if evidence:
+            return profile
+        return {uri: replace(skill, evidence=()) for uri, skill in profile.items()}
+
+    def public(self) -> PassportPublic:
+        """The passport as the API shows it to its holder: each credential with its id in the
+        passport, and the held documents that no longer read or verify."""
+        data = self.passport.to_dict()
+        for held, document in zip(data["credentials"], self.held, strict=True):
+            held["held_id"] = document.id
+        data["learner_id"] = self.learner_id
+        data["rejected"] = [RejectedCredential(held_id=document.id, title=document.title, problem=problem)
+                            for document, problem in self.rejected]
+        return PassportPublic.model_validate(data)
+
+
+def learner_passport(learner_id: str, services: Services) -> LearnerPassport:
+    """The passport of a learner's held credentials."""
+    credentials: list[Credential] = []
+    held: list[HeldDocument] = []
+    rejected: list[tuple[HeldDocument, str]] = []
+    for document in services.accounts.held(learner_id):
+        try:
+            credentials.append(read_held(document.document, services, source=document.title))
+        except CredentialError as exc:
+            rejected.append((document, exc.problem))
+        else:
+            held.append(document)
+    passport = build_passport(credentials, services.matcher, catalogue=services.store)
+    return LearnerPassport(learner_id, passport, tuple(held), tuple(rejected))

@@ -1,0 +1,330 @@
+"""The API's accounts, in the catalogue's database: principals and their API tokens, the credentials
+learners hold, and learners' consents to employers.
+
+A token is ``secrets.token_urlsafe(32)``, shown once when the principal is created; only its
+SHA-256 is stored, so neither the database nor a backup of it holds a usable token. Like the
+catalogue store, this one deals in plain records, every write is one transaction, and database
+errors come out as :mod:`skillmatch.errors`.
+
+>>> accounts = AccountStore(CatalogueStore.open(None, data_dir).engine)           # doctest: +SKIP
+>>> learner, token = accounts.create_principal("Daan Verhoeven", "learner")       # doctest: +SKIP
+>>> accounts.authenticate(token) == learner                                       # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, get_args
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from skillmatch.errors import DuplicateError, InputError, StoreError
+from skillmatch.store.catalogue import _utc
+from skillmatch.store.tables import ConsentRow, HeldCredentialRow, PrincipalRow
+
+Role = Literal["learner", "employer", "institution", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
+#: What a consent may open to an employer: the proven skills, the evidence behind each one, and
+#: the held credentials themselves. Evidence is evidence *for* skills, so it needs "skills".
+Scope = Literal["skills", "evidence", "credentials"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+#: Shortest token accepted when a caller brings its own (the bootstrap admin's token file).
+MIN_TOKEN_CHARS = 32
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls the API. ``institution`` is the issuer name an institution owns in the catalogue."""
+
+    id: str
+    name: str
+    role: Role
+    institution: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldDocument:
+    """A credential as a learner uploaded it: JSON text or a compact VC-JWT."""
+
+    id: str
+    learner_id: str
+    credential_id: str | None
+    document: str
+    title: str
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Consent:
+    learner_id: str
+    learner_name: str
+    employer_id: str
+    employer_name: str
+    scope: tuple[Scope, ...]
+    granted_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def standing(self) -> bool:
+        return self.revoked_at is None
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token. A plain SHA-256 suffices: tokens are 256 random bits, so there
+    is nothing to guess that a slow hash would protect."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class AccountStore:
+    """Accounts on the catalogue's engine (whose migrations create these tables too):
+
+    >>> accounts = AccountStore(CatalogueStore.open(url, data_dir).engine)   # doctest: +SKIP
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except IntegrityError as exc:
+            # Checked before writing; this is a concurrent write of the same name or credential.
+            session.rollback()
+            raise DuplicateError(f"conflicts with a record written at the same time: {str(exc).splitlines()[0]}") \
+                from exc
+        except SQLAlchemyError as exc:
+            session.rollback()
+            raise StoreError(f"account database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") \
+                from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # -- principals ---------------------------------------------------------------------------
+
+    def create_principal(self, name: str, role: Role, *, institution: str | None = None,
+                         token: str | None = None) -> tuple[Principal, str]:
+        """A new principal and its token (generated unless given). The token is not stored, only
+        its hash: hand it over now, it cannot be shown again."""
+        name = _check_name(name)
+        institution = _check_institution(role, institution)
+        token = _check_token(token) if token is not None else new_token()
+        with self._session() as session:
+            if session.scalar(select(PrincipalRow.id).where(PrincipalRow.name == name)) is not None:
+                raise DuplicateError(f"a principal named {name!r} exists already; names are unique")
+            row = PrincipalRow(id=str(uuid.uuid4()), name=name, role=role, institution=institution,
+                               token_hash=hash_token(token), created_at=datetime.now(UTC))
+            session.add(row)
+            session.flush()
+            return _principal(row), token
+
+    def ensure_admin(self, name: str, token: str) -> Principal:
+        """The admin ``name`` with ``token`` as its token: created if missing, its token replaced
+        if it had another one (so rotating the token is writing a new one where it is read from)."""
+        name = _check_name(name)
+        token = _check_token(token)
+        with self._session() as session:
+            row = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
+            if row is None:
+                row = PrincipalRow(id=str(uuid.uuid4()), name=name, role="admin", institution=None,
+                                   created_at=datetime.now(UTC))
+                session.add(row)
+            elif row.role != "admin":
+                raise InputError(f"the principal {name!r} exists as a {row.role}, not an admin; "
+                                 "choose another name for the admin")
+            row.token_hash = hash_token(token)
+            session.flush()
+            return _principal(row)
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The principal whose token this is, or None."""
+        digest = hash_token(token)
+        with self._session() as session:
+            row = session.scalar(select(PrincipalRow).where(PrincipalRow.token_hash == digest))
+            if row is None or not hmac.compare_digest(row.token_hash, digest):
+                return None
+            return _principal(row)
+
+    def principal(self, principal_id: str) -> Principal | None:
+        with self._session() as session:
+            row = session.get(PrincipalRow, principal_id)
+            return None if row is None else _principal(row)
+
+    def principals(self, *, role: Role | None = None, offset: int = 0,
+                   limit: int | None = None) -> tuple[list[Principal], int]:
+        """One page of the principals (oldest first) and how many there are in all."""
+        with self._session() as session:
+            query = select(PrincipalRow)
+            counting = select(func.count()).select_from(PrincipalRow)
+            if role is not None:
+                query = query.where(PrincipalRow.role == role)
+                counting = counting.where(PrincipalRow.role == role)
+            rows = session.scalars(query.order_by(PrincipalRow.created_at, PrincipalRow.id)
+                                   .offset(offset).limit(limit))
+            return [_principal(row) for row in rows], int(session.scalar(counting) or 0)
+
+    # -- held credentials ---------------------------------------------------------------------
+
+    def add_held(self, learner_id: str, *, document: str, title: str,
+                 credential_id: str | None = None) -> HeldDocument:
+        """Keep a credential in a learner's passport; the same credential (by its id) only once."""
+        with self._session() as session:
+            _learner(session, learner_id)
+            if credential_id is not None and session.scalar(
+                    select(HeldCredentialRow.id).where(HeldCredentialRow.learner_id == learner_id,
+                                                       HeldCredentialRow.credential_id == credential_id)):
+                raise DuplicateError(f"the credential {credential_id} is in the passport already")
+            row = HeldCredentialRow(id=str(uuid.uuid4()), learner_id=learner_id, credential_id=credential_id,
+                                    document=document, title=title, added_at=datetime.now(UTC))
+            session.add(row)
+            session.flush()
+            return _held(row)
+
+    def held(self, learner_id: str) -> list[HeldDocument]:
+        """A learner's credentials, in the order they were added."""
+        with self._session() as session:
+            rows = session.scalars(select(HeldCredentialRow).where(HeldCredentialRow.learner_id == learner_id)
+                                   .order_by(HeldCredentialRow.added_at, HeldCredentialRow.id))
+            return [_held(row) for row in rows]
+
+    def remove_held(self, learner_id: str, held_id: str) -> bool:
+        """Remove a credential from a learner's passport; False when that learner holds no such one."""
+        with self._session() as session:
+            row = session.get(HeldCredentialRow, held_id)
+            if row is None or row.learner_id != learner_id:
+                return False
+            session.delete(row)
+            return True
+
+    # -- consents -----------------------------------------------------------------------------
+
+    def grant_consent(self, learner_id: str, employer_id: str, scope: Iterable[str]) -> Consent:
+        """Let ``employer_id`` see ``scope`` of the learner's passport, replacing an earlier consent
+        (standing or revoked) to the same employer."""
+        wanted = _check_scope(scope)
+        with self._session() as session:
+            learner = _learner(session, learner_id)
+            employer = session.get(PrincipalRow, employer_id)
+            if employer is None or employer.role != "employer":
+                raise InputError(f"no employer {employer_id!r}: consent is given to employers only")
+            row = session.get(ConsentRow, (learner_id, employer_id))
+            if row is None:
+                row = ConsentRow(learner_id=learner_id, employer_id=employer_id, learner=learner, employer=employer)
+                session.add(row)
+            row.scope, row.granted_at, row.revoked_at = list(wanted), datetime.now(UTC), None
+            session.flush()
+            return _consent(row)
+
+    def revoke_consent(self, learner_id: str, employer_id: str) -> Consent | None:
+        """Withdraw a standing consent; None when there is none to withdraw."""
+        with self._session() as session:
+            row = session.get(ConsentRow, (learner_id, employer_id))
+            if row is None or row.revoked_at is not None:
+                return None
+            row.revoked_at = datetime.now(UTC)
+            session.flush()
+            return _consent(row)
+
+    def consent(self, learner_id: str, employer_id: str) -> Consent | None:
+        """The standing consent of a learner to an employer, or None."""
+        with self._session() as session:
+            row = session.get(ConsentRow, (learner_id, employer_id))
+            return _consent(row) if row is not None and row.revoked_at is None else None
+
+    def consents(self, learner_id: str) -> list[Consent]:
+        """Every consent a learner gave, standing or revoked, newest first."""
+        with self._session() as session:
+            rows = session.scalars(select(ConsentRow).where(ConsentRow.learner_id == learner_id)
+                                   .order_by(ConsentRow.granted_at.desc(), ConsentRow.employer_id))
+            return [_consent(row) for row in rows]
+
+    def consents_to(self, employer_id: str) -> list[Consent]:
+        """The standing consents given to an employer, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(select(ConsentRow).where(ConsentRow.employer_id == employer_id,
+                                                            ConsentRow.revoked_at.is_(None))
+                                   .order_by(ConsentRow.granted_at, ConsentRow.learner_id))
+            return [_consent(row) for row in rows]
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if not name or len(name) > 200:
+        raise InputError("a principal's name is 1 to 200 characters")
+    return name
+
+
+def _check_institution(role: str, institution: str | None) -> str | None:
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}; the roles are {', '.join(ROLES)}")
+    institution = " ".join(institution.split()) if institution else None
+    if role == "institution" and not institution:
+        raise InputError("an institution principal needs its institution: the issuer name its credentials carry")
+    if role != "institution" and institution:
+        raise InputError(f"only institution principals own an institution, not a {role}")
+    return institution
+
+
+def _check_token(token: str) -> str:
+    token = token.strip()
+    if len(token) < MIN_TOKEN_CHARS:
+        raise InputError(f"an API token needs at least {MIN_TOKEN_CHARS} characters "
+                         "(python -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)")
+    return token
+
+
+def _check_scope(scope: Iterable[str]) -> tuple[Scope, ...]:
+    wanted = set(scope)
+    unknown = wanted - set(SCOPES)
+    if unknown:
+        raise InputError(f"unknown consent scope {', '.join(sorted(map(repr, unknown)))}; "
+                         f"the scopes are {', '.join(SCOPES)}")
+    if not wanted:
+        raise InputError("a consent needs a scope: one or more of " + ", ".join(SCOPES))
+    if "evidence" in wanted and "skills" not in wanted:
+        raise InputError("'evidence' is the evidence for skills: a scope with 'evidence' needs 'skills' too")
+    return tuple(s for s in SCOPES if s in wanted)
+
+
+def _learner(session: Session, learner_id: str) -> PrincipalRow:
+    row = session.get(PrincipalRow, learner_id)
+    if row is None or row.role != "learner":
+        raise InputError(f"no learner {learner_id!r}")
+    return row
+
+
+def _principal(row: PrincipalRow) -> Principal:
+    return Principal(id=row.id, name=row.name, role=row.role, institution=row.institution,  # type: ignore[arg-type]
+                     created_at=_utc(row.created_at))
+
+
+def _held(row: HeldCredentialRow) -> HeldDocument:
+    return HeldDocument(id=row.id, learner_id=row.learner_id, credential_id=row.credential_id,
+                        document=row.document, title=row.title, added_at=_utc(row.added_at))
+
+
+def _consent(row: ConsentRow) -> Consent:
+    return Consent(learner_id=row.learner_id, learner_name=row.learner.name, employer_id=row.employer_id,
+                   employer_name=row.employer.name, scope=tuple(row.scope),
+                   granted_at=_utc(row.granted_at), revoked_at=_utc(row.revoked_at) if row.revoked_at else None)
