@@ -18,19 +18,19 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from skillmatch.errors import DuplicateError, InputError, StoreError
+from skillmatch.errors import DuplicateError, InputError
 from skillmatch.store.catalogue import _utc
 from skillmatch.store.tables import ConsentRow, HeldCredentialRow, PrincipalRow
+from skillmatch.store.transaction import transaction
 
 Role = Literal["learner", "employer", "institution", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -100,26 +100,8 @@ class AccountStore:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except IntegrityError as exc:
-            # Checked before writing; this is a concurrent write of the same name or credential.
-            session.rollback()
-            raise DuplicateError(f"conflicts with a record written at the same time: {str(exc).splitlines()[0]}") \
-                from exc
-        except SQLAlchemyError as exc:
-            session.rollback()
-            raise StoreError(f"account database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") \
-                from exc
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def _session(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions, "account", conflicts="conflicts with a record written at the same time")
 
     # -- principals ---------------------------------------------------------------------------
 

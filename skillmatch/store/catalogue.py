@@ -8,8 +8,8 @@ the stored data as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from skillmatch.errors import ConfigurationError, InputError, StoreError
 from skillmatch.store.tables import CredentialRow, ReviewRow, SkillLinkRow
+from skillmatch.store.transaction import transaction
 
 Origin = Literal["issuer", "inferred"]
 Decision = Literal["confirmed", "rejected"]
@@ -135,21 +136,8 @@ class CatalogueStore:
     def tables(self) -> set[str]:
         return set(inspect(self.engine).get_table_names())
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except SQLAlchemyError as exc:
-            session.rollback()
-            raise StoreError(f"catalogue database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") \
-                from exc
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def _session(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions, "catalogue")
 
     # -- credentials --------------------------------------------------------------------------
 
