@@ -5,39 +5,18 @@ the day, their badge classes and reviews taken from the catalogue as it stands).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from api.deps import Services
 from api.schemas import PassportPublic, RejectedCredential
-from skillmatch.catalogue import read_document
-from skillmatch.credentials import Achievement, Credential, read_credential
+from skillmatch.catalogue import CatalogueBadges
+from skillmatch.credentials import Credential, read_credential
 from skillmatch.errors import CredentialError
 from skillmatch.gaps import SkillProfile, profile_from_passport
 from skillmatch.passport import Passport, build_passport
-from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import HeldDocument
-
-
-class CatalogueBadges(Mapping[str, Achievement]):
-    """The catalogue's badge classes by id, read when asked for: an Open Badges 2.0 assertion may
-    name its badge class by URL, and only those few are needed, not the whole catalogue."""
-
-    def __init__(self, store: CatalogueStore) -> None:
-        self.store = store
-
-    def __getitem__(self, credential_id: str) -> Achievement:
-        found = self.store.credentials([credential_id])
-        if not found:
-            raise KeyError(credential_id)
-        return read_document(found[0].document, source=credential_id)
-
-    def __iter__(self) -> Iterator[str]:
-        return (record.id for record in self.store.credentials())
-
-    def __len__(self) -> int:
-        return len(self.store.credentials())
 
 
 def upload_text(body: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -283,6 +283,26 @@ class Catalogue:
         index = folder / "catalogue.json"
         index.write_text(json.dumps({"credentials": summary}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return [*written, index]
+
+
+class CatalogueBadges(Mapping[str, Achievement]):
+    """The catalogue's badge classes by id, read when asked for: an Open Badges 2.0 assertion may
+    name its badge class by URL, and only those few are needed, not the whole catalogue."""
+
+    def __init__(self, store: CatalogueStore) -> None:
+        self.store = store
+
+    def __getitem__(self, credential_id: str) -> Achievement:
+        found = self.store.credentials([credential_id])
+        if not found:
+            raise KeyError(credential_id)
+        return read_document(found[0].document, source=credential_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return (record.id for record in self.store.credentials())
+
+    def __len__(self) -> int:
+        return len(self.store.credentials())
 
 
 def outcome_texts(achievement: Achievement) -> list[str]:

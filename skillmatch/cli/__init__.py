@@ -100,7 +100,7 @@ def demo(data_dir: DataDir = None) -> None:
         out.print(table)
 
         wallet = sorted((SAMPLES / "wallet").iterdir())
-        passport, rejected = make_passport(wallet, SAMPLES / "trust.json", None, target, DEFAULT_ENCODER)
+        passport, rejected = make_passport(wallet, SAMPLES / "trust.json", store, matcher)
         out.print(f"\n[bold]sample passport[/] from {len(wallet)} held credentials ({SAMPLES / 'wallet'}):")
         for file, problem in rejected:
             err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)

@@ -42,10 +42,11 @@ def learner_profile(files: list[Path], trust: Path | None, database_url: str | N
                     encoder: str) -> tuple[SkillProfile, Passport, Matcher]:
     from skillmatch.gaps import profile_from_passport
 
-    passport, rejected = make_passport(files, trust, database_url, data_dir, encoder)
+    matcher = load_matcher(data_dir, encoder)
+    passport, rejected = make_passport(files, trust, open_store(database_url, data_dir), matcher)
     for file, problem in rejected:
         err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
-    return profile_from_passport(passport), passport, load_matcher(data_dir, encoder)
+    return profile_from_passport(passport), passport, matcher
 
 
 def gap(

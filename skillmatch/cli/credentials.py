@@ -29,6 +29,7 @@ from skillmatch.errors import InputError
 # costs 0.4 s that ``map-skills`` (cold start target 5 s) would otherwise pay too.
 if TYPE_CHECKING:
     from skillmatch.catalogue import Catalogue, ImportReport
+    from skillmatch.matcher import Matcher
     from skillmatch.passport import Passport
     from skillmatch.store import CatalogueStore
 
@@ -223,7 +224,8 @@ def passport_build(
 ) -> None:
     """The skills passport of the credentials' holder: every proven ESCO skill with its evidence."""
     with errors():
-        passport, rejected = make_passport(files, trust, database_url, data_dir, encoder)
+        passport, rejected = make_passport(files, trust, open_store(database_url, data_dir),
+                                           load_matcher(data_dir, encoder))
         for file, problem in rejected:
             err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
         if json_output or jsonld:
@@ -237,22 +239,19 @@ def passport_build(
             raise typer.Exit(1)
 
 
-def make_passport(files: list[Path], trust_file: Path | None, database_url: str | None, data_dir: Path | None,
-                  encoder: str) -> tuple[Passport, list[tuple[str, str]]]:
+def make_passport(files: list[Path], trust_file: Path | None, store: CatalogueStore,
+                  matcher: Matcher) -> tuple[Passport, list[tuple[str, str]]]:
     """Read the held credentials (badge classes referenced by URL come from the catalogue), verify
     them against the trust list, and build the passport; unreadable or tampered files are returned
     with the reason instead."""
-    from skillmatch.catalogue import read_document
-    from skillmatch.credentials import Achievement, Credential, TrustList, read_file
+    from skillmatch.catalogue import CatalogueBadges
+    from skillmatch.credentials import Credential, TrustList, read_file
     from skillmatch.errors import CredentialError
     from skillmatch.passport import build_passport
 
     trust_path = trust_file or Settings().trust_list
     trust = TrustList.load(trust_path) if trust_path else None
-    store = open_store(database_url, data_dir)
-
-    badge_classes: dict[str, Achievement] = {r.id: read_document(r.document, source=r.id)
-                                             for r in store.credentials()}
+    badge_classes = CatalogueBadges(store)
     held: list[Credential] = []
     rejected: list[tuple[str, str]] = []
     for file in files:
@@ -268,7 +267,7 @@ def make_passport(files: list[Path], trust_file: Path | None, database_url: str 
         held.append(item)
     if not held and not rejected:
         raise InputError("no credentials given")
-    return build_passport(held, load_matcher(data_dir, encoder), catalogue=store), rejected
+    return build_passport(held, matcher, catalogue=store), rejected
 
 
 def print_passport(passport: Passport) -> None:
