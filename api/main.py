@@ -20,9 +20,10 @@ from api.limits import BodySizeLimit
 from api.pages import router as pages_router
 from api.routes import api_router
 from skillmatch import __version__
+from skillmatch.adapter import default_training_data
 from skillmatch.credentials import TrustList
 from skillmatch.encoder import load_encoder
-from skillmatch.matcher import Matcher
+from skillmatch.matcher import Matcher, long_lived_loading
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
 from skillmatch.taxonomy import load_taxonomy, store_path
@@ -47,9 +48,11 @@ Commission.
 def load_matcher(settings: ApiSettings) -> Matcher:
     """The matcher on the built taxonomy in the data directory, building its indexes first if they
     are missing or stale (several workers may start at once: the index files are locked)."""
-    taxonomy = load_taxonomy(store_path(settings.data_dir))
-    encoder = load_encoder(settings.encoder, settings.data_dir)
-    return Matcher(taxonomy, encoder).fit(settings.data_dir)
+    with long_lived_loading():
+        taxonomy = load_taxonomy(store_path(settings.data_dir))
+        encoder = load_encoder(settings.encoder, settings.data_dir)
+        return Matcher(taxonomy, encoder).fit(settings.data_dir,
+                                              training_data=default_training_data(settings.training_data))
 
 
 def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None = None) -> FastAPI:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,15 @@ from benchmarks.metrics import evaluate, headline, load_gold  # noqa: E402
 from skillmatch.config import Settings  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER, EmbeddingCache, load_encoder  # noqa: E402
 from skillmatch.errors import InputError  # noqa: E402
-from skillmatch.matcher import Channels, Matcher, MatchSettings, Weights, blend_title, vacancy_title  # noqa: E402
+from skillmatch.matcher import (  # noqa: E402
+    Calibration,
+    Channels,
+    Matcher,
+    MatchSettings,
+    Weights,
+    blend_title,
+    vacancy_title,
+)
 from skillmatch.outcomes import split_outcomes  # noqa: E402
 from skillmatch.taxonomy import ConceptKind, load_taxonomy, store_path  # noqa: E402
 
@@ -66,7 +74,10 @@ def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> Collected
     for group in parts:
         groups.append((start, len(group)))
         start += len(group)
-    return Collected([item["id"] for item in items], matcher.channels(kind, flat), groups, titles, title_channels)
+    channels = matcher.channels(kind, flat)
+    if kind is ConceptKind.SKILL:  # the grid tries prior weights that the matcher's settings leave at 0
+        channels = replace(channels, prior=matcher.skill_prior())
+    return Collected([item["id"] for item in items], channels, groups, titles, title_channels)
 
 
 def rank(collected: Collected, weights: Weights, uris: list[str], top_k: int = 10) -> dict[str, tuple[list[str],
@@ -130,15 +141,25 @@ def main() -> None:
 
 
 def fit_calibration(kind: ConceptKind, weights: Weights, data: dict, uris: list[str]) -> None:
+    ranked, gold = {}, {}
+    for items, collected in data.values():
+        gold.update({item["id"]: set(item["gold"]) for item in items})
+        ranked.update(rank(collected, weights, uris, top_k=11))
+    calibrate(kind, ranked, gold)
+    print(weights)
+
+
+def calibrate(kind: ConceptKind, ranked: dict[str, tuple[list[str], np.ndarray]],
+              gold: dict[str, set[str]]) -> Calibration:
+    """Logistic regression of "is a gold concept" on (score, lead over the next) over each item's
+    top 10 (``ranked`` holds each item's top 11 with scores); prints the fit and how it links."""
     from sklearn.linear_model import LogisticRegression
 
     x, y = [], []
-    for items, collected in data.values():
-        gold = {item["id"]: set(item["gold"]) for item in items}
-        for item_id, (ranked, scores) in rank(collected, weights, uris, top_k=11).items():
-            for i, uri in enumerate(ranked[:10]):
-                x.append((scores[i], scores[i] - scores[i + 1]))
-                y.append(uri in gold[item_id])
+    for item_id, (uris, scores) in ranked.items():
+        for i, uri in enumerate(uris[:10]):
+            x.append((scores[i], scores[i] - scores[i + 1]))
+            y.append(uri in gold[item_id])
     model = LogisticRegression(C=10.0).fit(np.array(x), np.array(y))
     probabilities = model.predict_proba(np.array(x))[:, 1]
     linked = probabilities >= 0.5
@@ -147,7 +168,7 @@ def fit_calibration(kind: ConceptKind, weights: Weights, data: dict, uris: list[
           f"lead_coef={model.coef_[0][1]:.3f}; linked at 0.5: {linked.mean():.1%} of top-10, "
           f"precision {precision:.3f}, "
           f"gold recalled {np.array(y)[linked].sum() / max(sum(y), 1):.1%}")
-    print(weights)
+    return Calibration(float(model.intercept_[0]), float(model.coef_[0][0]), float(model.coef_[0][1]))
 
 
 if __name__ == "__main__":

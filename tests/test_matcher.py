@@ -19,13 +19,6 @@ from tests.conftest import OCC, MiniEsco, S
 
 
 @pytest.fixture
-def built(mini: MiniEsco, tmp_path: Path) -> Path:
-    data_dir = tmp_path / "data"
-    build_taxonomy([mini.write()], data_dir)
-    return data_dir
-
-
-@pytest.fixture
 def matcher(built: Path) -> Matcher:
     taxonomy = load_taxonomy(built / "taxonomy.sqlite")
     return Matcher(taxonomy, load_encoder("e5-small", built)).fit(built)
@@ -156,7 +149,7 @@ def test_candidate_channels_equal_max_pooling_over_all_forms(matcher: Matcher) -
     dense, lexical = matcher.indexes_[ConceptKind.SKILL], matcher.lexical_[ConceptKind.SKILL]
     channels = matcher.channels(ConceptKind.SKILL, texts)
     similarities = dense.similarities(channels.queries)
-    ngrams = (lexical._weigh(lexical._hasher.transform(texts), lexical.idf_) @ lexical.matrix_.T).toarray()
+    ngrams = (lexical.vectors(texts) @ lexical.matrix_.T).toarray()
     pairs = dense.candidates(similarities, matcher.settings.candidate_forms)
     assert len(pairs)
     for row, cid in pairs.tolist():
@@ -168,3 +161,26 @@ def test_candidate_channels_equal_max_pooling_over_all_forms(matcher: Matcher) -
         assert channels.description[row, cid] == pytest.approx(expected, abs=1e-6)
         own = [t for t, owners in enumerate(lexical.owners_) for c, _l, _f in owners if c == cid]
         assert channels.lexical[row, cid] == pytest.approx(ngrams[row, own].max(), abs=1e-5)
+
+
+def test_lexical_ngrams_are_sklearns_char_wb() -> None:
+    """The n-grams hashed are exactly those of scikit-learn's ``char_wb`` analyzer, counted alike."""
+    import zlib
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from skillmatch.index import LexicalIndex
+
+    lexical = LexicalIndex(ConceptKind.SKILL)
+    analyse = CountVectorizer(analyzer="char_wb", ngram_range=LexicalIndex.NGRAMS, lowercase=True).build_analyzer()
+    texts = ["Python", "C", "AutoCAD  2D\tdrawings", "waterstraalsnijden", "", "één café", "ab cd"]
+    counts = lexical._counts(texts)
+    assert counts.shape == (len(texts), LexicalIndex.N_FEATURES)
+    for row, text in enumerate(texts):
+        expected = Counter(zlib.crc32(gram.encode()) % LexicalIndex.N_FEATURES for gram in analyse(text))
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        assert dict(zip(counts.indices[start:end].tolist(), counts.data[start:end].tolist(), strict=True)) == expected
+    vectors = lexical._weigh(counts, np.ones(LexicalIndex.N_FEATURES, dtype=np.float32))
+    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
+    assert np.allclose(norms, [1, 1, 1, 1, 0, 1, 1], atol=1e-6)

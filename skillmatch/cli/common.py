@@ -11,10 +11,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from skillmatch.adapter import default_training_data
 from skillmatch.config import Settings
 from skillmatch.encoder import SPECS, load_encoder
 from skillmatch.errors import SkillmatchError
-from skillmatch.matcher import Matcher
+from skillmatch.matcher import Matcher, long_lived_loading
 from skillmatch.taxonomy import Taxonomy, load_taxonomy, store_path
 
 out = Console()
@@ -58,8 +59,8 @@ def progress_bar() -> Progress:
 def load_matcher(data_dir: Path | None, encoder_name: str) -> Matcher:
     """The matcher on the built taxonomy, building its indexes first if they are missing or stale."""
     target = data_dir_of(data_dir)
-    taxonomy = load_taxonomy(store_path(target))
-    with progress_bar() as progress:
+    with long_lived_loading(), progress_bar() as progress:
+        taxonomy = load_taxonomy(store_path(target))
         task = progress.add_task("loading the encoder", total=None)
 
         def report(message: str, done: int, total: int) -> None:
@@ -67,4 +68,5 @@ def load_matcher(data_dir: Path | None, encoder_name: str) -> Matcher:
 
         encoder = load_encoder(encoder_name, target,
                                progress=lambda message: progress.update(task, description=message))
-        return Matcher(taxonomy, encoder).fit(target, progress=report)
+        training = default_training_data(Settings().training_data)
+        return Matcher(taxonomy, encoder).fit(target, training_data=training, progress=report)
