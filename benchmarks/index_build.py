@@ -1,5 +1,6 @@
 """Time to build the whole ESCO index from nothing: taxonomy store, encoder conversion, every
-label and description of every skill and occupation encoded, FAISS and n-gram indexes written.
+label and description of every skill and occupation encoded, FAISS and n-gram indexes written,
+the query engine exported to ONNX and the query adapters fitted.
 
     .venv/bin/python benchmarks/index_build.py [--data-dir /tmp/skillmatch-build]
 
