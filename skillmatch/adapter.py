@@ -234,10 +234,9 @@ def training_set(dense: ConceptIndex, labelled: Sequence[LabelledText], settings
                        np.array(esco_hidden, dtype=np.int64), columns)
 
 
-def fingerprint(dense: ConceptIndex, labelled: Sequence[LabelledText], settings: AdapterSettings,
-                query_engine: str) -> str:
+def fingerprint(dense: ConceptIndex, labelled: Sequence[LabelledText], settings: AdapterSettings) -> str:
     digest = hashlib.sha256()
-    for part in (dense.fingerprint_, query_engine, json.dumps(asdict(settings), sort_keys=True)):
+    for part in (dense.fingerprint_, json.dumps(asdict(settings), sort_keys=True)):
         digest.update(part.encode())
     for item in labelled:
         digest.update(json.dumps([item.text, item.uris], ensure_ascii=False).encode())

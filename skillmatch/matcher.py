@@ -96,8 +96,8 @@ class MatchSettings:
 
     skills: Weights = Weights(label=1.0, description=0.2, lexical=0.2)
     occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.3)
-    skill_calibration: Calibration = Calibration(bias=-6.465, score_coef=14.685, lead_coef=21.290)
-    occupation_calibration: Calibration = Calibration(bias=-5.995, score_coef=9.406, lead_coef=24.348)
+    skill_calibration: Calibration = Calibration(bias=-6.268, score_coef=14.306, lead_coef=22.109)
+    occupation_calibration: Calibration = Calibration(bias=-6.024, score_coef=9.547, lead_coef=24.816)
     threshold: float = 0.5
     #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
     candidate_forms: int = 256
@@ -194,22 +194,21 @@ class Matcher:
             if self.settings.adapter:
                 self.adapters_[kind] = self._ensure_adapter(dense, folder, labelled, progress)
         self._prior: np.ndarray | None = None
-        # What decides the matches: the indexes (taxonomy, encoder, forms), the engine that encodes
-        # queries, the adapters (and so their training data) and the settings.
+        # What decides the matches: the indexes (taxonomy, encoder and its engine, forms), the
+        # adapters (and so their training data) and the settings.
         raw = "|".join([index.fingerprint_ for index in self.indexes_.values()]
                        + [self.adapter_fingerprints_.get(kind, "") for kind in self.indexes_]
-                       + [getattr(self.encoder, "query_engine", ""), repr(self.settings)])
+                       + [repr(self.settings)])
         self.fingerprint_ = hashlib.sha256(raw.encode()).hexdigest()[:16]
         return self
 
     def _ensure_adapter(self, dense: ConceptIndex, folder: Path, labelled: Sequence[LabelledText],
                         progress: Callable[[str, int, int], None] | None) -> QueryAdapter:
-        """The adapter saved beside ``dense`` if it was fitted on the same index, engine, data and
+        """The adapter saved beside ``dense`` if it was fitted on the same index, data and
         settings, else a new one, fitted and saved."""
         from filelock import FileLock
 
-        wanted = adapter_fingerprint(dense, labelled, self.settings.adapter or AdapterSettings(),
-                                     getattr(self.encoder, "query_engine", ""))
+        wanted = adapter_fingerprint(dense, labelled, self.settings.adapter or AdapterSettings())
         self.adapter_fingerprints_[dense.kind] = wanted
         path = folder / "adapter.npz"
         with FileLock(str(folder.with_name(f".{folder.name}.adapter.lock"))):

@@ -78,3 +78,19 @@ def test_adapter_gains_on_held_out_halves(taxonomy_built: None, tmp_path: Path) 
     mean = {variant: sum(f[variant] for f in report["files"].values()) / 7 for variant in ("none", "cross-fitted")}
     assert mean["cross-fitted"] > mean["none"], report["files"]
     assert all(c["score_coef"] > 0 and c["lead_coef"] > 0 for c in report["calibrations"].values())
+
+
+def test_speed_benchmark_takes_turns_and_reports_both_engines(taxonomy_built: None) -> None:
+    """A small real run (8 blocks, 2 rounds): a row per engine with positive figures, and one
+    throughput ratio per round whose median is the one printed."""
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "speed.py"), "--items", "8", "--repeat", "2"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {cells[0]: [float(c) for c in cells[1:]] for line in result.stdout.splitlines()
+            if line.startswith("| ours") or line.startswith("| peer")
+            for cells in [[c.strip() for c in line.strip("|").split("|")]]}
+    assert set(rows) == {"ours", "peer"} and all(v > 0 for figures in rows.values() for v in figures)
+    ratios = result.stdout.split("per round: ")[1]
+    rounds, median = ratios.split("; median ")
+    values = sorted(float(r) for r in rounds.split(", "))
+    assert len(values) == 2 and float(median) == pytest.approx(sum(values) / 2, abs=0.01)

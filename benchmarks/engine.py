@@ -1,8 +1,11 @@
-"""What the int8 query engine costs in quality: every dev file's figures with queries encoded by
-int8 onnxruntime (the product's engine) and by the converted model in torch fp32, on the same
-index, with the query adapter off so that only the engine differs.
+"""What the int8 engine costs in quality: every dev file's headline figure with e5-small (int8
+onnxruntime for queries and stored forms alike: the product) and e5-small-st (the same converted
+model in torch fp32, with its own index), query adapters off so that only the engine differs.
 
-    .venv/bin/python benchmarks/query_engine.py [--gold-dir ../shared/benchmarks] [--limit N]
+    .venv/bin/python benchmarks/engine.py [--gold-dir ../shared/benchmarks] [--limit N]
+
+The first run builds the fp32 index beside the product's (about 18 minutes on two cores without
+native bf16); later runs load it.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ if str(REPO) not in sys.path:
 from benchmarks.metrics import evaluate, headline, load_gold  # noqa: E402
 from benchmarks.tune import collect, rank  # noqa: E402
 from skillmatch.cli.common import load_matcher  # noqa: E402
-from skillmatch.config import Settings  # noqa: E402
-from skillmatch.encoder import DEFAULT_ENCODER, SPECS, _converted_e5, _onnx_e5  # noqa: E402
 from skillmatch.taxonomy import ConceptKind  # noqa: E402
+
+ENGINES = {"int8 onnxruntime": "e5-small", "torch fp32": "e5-small-st"}
 
 
 def main() -> None:
@@ -29,20 +32,17 @@ def main() -> None:
     parser.add_argument("--gold-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
     parser.add_argument("--limit", type=int)
     args = parser.parse_args()
-    matcher = load_matcher(None, DEFAULT_ENCODER)
-    matcher.adapters_.clear()
-    data_dir, spec = Settings().data_dir, SPECS[DEFAULT_ENCODER]
-    engines = {"int8 onnxruntime": _onnx_e5(spec, data_dir, None, int8=True),
-               "torch fp32": _converted_e5(spec, data_dir, None, bf16=False)}
-    print("| file | metric | " + " | ".join(engines) + " | seconds |")
-    print("|---|---|" + "---|" * len(engines) + "---|")
+    matchers = {label: load_matcher(None, name) for label, name in ENGINES.items()}
+    for matcher in matchers.values():
+        matcher.adapters_.clear()
+    print("| file | metric | " + " | ".join(matchers) + " | seconds |")
+    print("|---|---|" + "---|" * len(matchers) + "---|")
     for path in sorted(args.gold_dir.glob("*.jsonl")):
         kind = ConceptKind.SKILL if path.name.startswith("skills_") else ConceptKind.OCCUPATION
-        weights = matcher.settings.skills if kind is ConceptKind.SKILL else matcher.settings.occupations
         items = load_gold(path)[: args.limit]
         figures, seconds = [], []
-        for engine in engines.values():
-            matcher.encoder = engine
+        for matcher in matchers.values():
+            weights = matcher.settings.skills if kind is ConceptKind.SKILL else matcher.settings.occupations
             started = time.perf_counter()
             ranked = rank(collect(matcher, kind, items), weights, matcher.indexes_[kind].uris_)
             top = {item_id: found[0] for item_id, found in ranked.items()}
