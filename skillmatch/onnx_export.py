@@ -6,8 +6,8 @@ stay in numpy) and ``onnx/model_qint8.onnx`` (the same graph with int8 weights p
 and dynamically quantised activations: onnxruntime's ``quantize_dynamic``). A marker records what
 the files were made from, so a new conversion re-exports them.
 
-Why int8, for queries and stored forms alike: on a CPU with VNNI it encodes 1.6 times as fast as
-fp32 (outcome sentences and ESCO labels), so the whole index builds within 15 minutes on two
+Why int8, for queries and stored forms alike: on a CPU with VNNI it encodes about twice as fast
+as fp32 torch (outcome sentences and ESCO labels), so the whole index builds in 11 minutes on two
 cores without native bf16, at a held-out quality within noise of fp32 stored forms; the figures
 are in benchmarks/RESULTS.md. The fp32 graph is what the int8 one is checked against.
 """
