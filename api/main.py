@@ -20,13 +20,10 @@ from api.limits import BodySizeLimit
 from api.pages import router as pages_router
 from api.routes import api_router
 from skillmatch import __version__
-from skillmatch.adapter import default_training_data
 from skillmatch.credentials import TrustList
-from skillmatch.encoder import load_encoder
-from skillmatch.matcher import Matcher, long_lived_loading
+from skillmatch.matcher import Matcher, open_matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
-from skillmatch.taxonomy import load_taxonomy, store_path
 
 DESCRIPTION = """\
 Links (micro)credentials to ESCO, the EU's taxonomy of skills and occupations.
@@ -45,16 +42,6 @@ Commission.
 """
 
 
-def load_matcher(settings: ApiSettings) -> Matcher:
-    """The matcher on the built taxonomy in the data directory, building its indexes first if they
-    are missing or stale (several workers may start at once: the index files are locked)."""
-    with long_lived_loading():
-        taxonomy = load_taxonomy(store_path(settings.data_dir))
-        encoder = load_encoder(settings.encoder, settings.data_dir)
-        return Matcher(taxonomy, encoder).fit(settings.data_dir,
-                                              training_data=default_training_data(settings.training_data))
-
-
 def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None = None) -> FastAPI:
     """The app on ``settings`` (default: from the environment). A fitted ``matcher`` is used as
     given (tests share one); otherwise one is loaded when the app starts."""
@@ -66,7 +53,9 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
         try:
             trust = TrustList.load(settings.trust_list) if settings.trust_list else None
             app.state.services = Services(settings=settings, store=store, accounts=AccountStore(store.engine),
-                                          matcher=matcher if matcher is not None else load_matcher(settings),
+                                          matcher=matcher if matcher is not None else open_matcher(
+                                              settings.data_dir, settings.encoder,
+                                              training_data=settings.training_data),
                                           trust=trust)
             yield
         finally:

@@ -38,11 +38,11 @@ from skillmatch.adapter import (
     training_set,
 )
 from skillmatch.adapter import fingerprint as adapter_fingerprint
-from skillmatch.encoder import Encoder
+from skillmatch.encoder import Encoder, load_encoder
 from skillmatch.errors import InputError, StoreError
 from skillmatch.index import ConceptIndex, LexicalIndex
 from skillmatch.outcomes import check_text, split_outcomes
-from skillmatch.taxonomy import ConceptKind, Taxonomy
+from skillmatch.taxonomy import ConceptKind, Taxonomy, load_taxonomy, store_path
 
 Status = Literal["linked", "suggested"]
 
@@ -369,6 +369,19 @@ class Matcher:
 
     def match_occupations(self, text: str, *, top_k: int = 10) -> list[Match]:
         return self.match_occupations_batch([text], top_k=top_k)[0]
+
+
+def open_matcher(data_dir: Path, encoder_name: str, *, training_data: Path | None = None,
+                 progress: Callable[[str, int, int], None] | None = None,
+                 encoder_progress: Callable[[str], None] | None = None) -> Matcher:
+    """The matcher on the taxonomy built in ``data_dir``, its indexes and adapters loaded, or built
+    first where missing or stale (several processes may start at once: the files are locked).
+    ``training_data``: the configured adapter training data ($SKILLMATCH_TRAINING_DATA), if any."""
+    with long_lived_loading():
+        taxonomy = load_taxonomy(store_path(data_dir))
+        encoder = load_encoder(encoder_name, data_dir, progress=encoder_progress)
+        return Matcher(taxonomy, encoder).fit(data_dir, training_data=default_training_data(training_data),
+                                              progress=progress)
 
 
 @contextmanager

@@ -11,11 +11,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from skillmatch.adapter import default_training_data
 from skillmatch.config import Settings
-from skillmatch.encoder import SPECS, load_encoder
+from skillmatch.encoder import SPECS
 from skillmatch.errors import SkillmatchError
-from skillmatch.matcher import Matcher, long_lived_loading
+from skillmatch.matcher import Matcher, open_matcher
 from skillmatch.taxonomy import Taxonomy, load_taxonomy, store_path
 
 out = Console()
@@ -59,14 +58,11 @@ def progress_bar() -> Progress:
 def load_matcher(data_dir: Path | None, encoder_name: str) -> Matcher:
     """The matcher on the built taxonomy, building its indexes first if they are missing or stale."""
     target = data_dir_of(data_dir)
-    with long_lived_loading(), progress_bar() as progress:
-        taxonomy = load_taxonomy(store_path(target))
+    with progress_bar() as progress:
         task = progress.add_task("loading the encoder", total=None)
 
         def report(message: str, done: int, total: int) -> None:
             progress.update(task, description=message, completed=done, total=total)
 
-        encoder = load_encoder(encoder_name, target,
-                               progress=lambda message: progress.update(task, description=message))
-        training = default_training_data(Settings().training_data)
-        return Matcher(taxonomy, encoder).fit(target, training_data=training, progress=report)
+        return open_matcher(target, encoder_name, training_data=Settings().training_data, progress=report,
+                            encoder_progress=lambda message: progress.update(task, description=message))
