@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import faiss
 import numpy as np
@@ -45,6 +46,15 @@ class FormHit:
     text: str
     lang: str
     form: str
+
+
+class FormEntries(NamedTuple):
+    """The (text, owner) pairs of an index's ``owners_``, one row each, as parallel arrays."""
+
+    texts: np.ndarray  # text id
+    concepts: np.ndarray  # concept id
+    langs: np.ndarray  # label language
+    described: np.ndarray  # True where the text is the concept's description
 
 
 def surface_forms(
@@ -120,9 +130,12 @@ class ConceptIndex:
         # A view on the index's own storage (memory-mapped when loaded), for exact re-scoring.
         self.matrix_ = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d).reshape(vectors.ntotal,
                                                                                                  vectors.d)
-        flat = np.array([(tid, cid, form == "description") for tid, entry in enumerate(owners)
-                         for cid, _l, form in entry], dtype=np.int64).reshape(-1, 3)
-        tids, cids, described = flat[:, 0], flat[:, 1], flat[:, 2].astype(bool)
+        tids = np.fromiter((tid for tid, entry in enumerate(owners) for _owner in entry), dtype=np.int64)
+        cids = np.fromiter((cid for entry in owners for cid, _l, _f in entry), dtype=np.int64)
+        described = np.fromiter((form == "description" for entry in owners for _c, _l, form in entry), dtype=bool)
+        #: One row per (text, owner) pair of ``owners_``, flat: what the lexical index selects from.
+        self.entries_ = FormEntries(tids, cids, np.array([lang for entry in owners for _c, lang, _f in entry]),
+                                    described)
         self.label_rows_ = _grouped(cids[~described], tids[~described], len(uris))
         self.description_rows_ = _grouped(cids[described], tids[described], len(uris))
         self.form_owners_ = _grouped(tids, cids, len(texts))
@@ -287,11 +300,8 @@ class LexicalIndex:
         (ESCO has Dutch labels for 17% of skills) would favour exactly the concepts that happen
         to be translated, so its labels are left out here; the dense index still uses them.
         """
-        owners = dense.owners_
-        tids = np.fromiter((tid for tid, entry in enumerate(owners) for _owner in entry), dtype=np.int64)
-        cids = np.fromiter((cid for entry in owners for cid, _l, _f in entry), dtype=np.int64)
-        langs = np.array([lang for entry in owners for _c, lang, _f in entry])
-        labels = np.fromiter((form != "description" for entry in owners for _c, _l, form in entry), dtype=bool)
+        owners, (tids, cids, langs, described) = dense.owners_, dense.entries_
+        labels = ~described
         languages = {str(lang) for lang in np.unique(langs[labels])
                      if len(np.unique(cids[labels & (langs == lang)])) >= cls.MIN_COVERAGE * len(dense.uris_)}
         keep = np.unique(tids[labels & np.isin(langs, sorted(languages))]).tolist()

@@ -89,15 +89,15 @@ class Calibration:
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """Weights as fitted by ``benchmarks/tune.py`` on the development sets (2026-11-28, e5-small);
-    the calibration as fitted by ``benchmarks/adapter.py`` on cross-fitted scores (2026-12-01: each
-    development item scored by an adapter that never saw it, as unseen text is). See
-    benchmarks/RESULTS.md for what they score."""
+    """Weights and calibration as fitted by ``benchmarks/tune.py`` on the development sets
+    (2026-12-02, e5-small, int8), on cross-fitted evidence: each development item scored with a
+    query adapter that never saw it, as unseen text is. See benchmarks/RESULTS.md for what they
+    score."""
 
-    skills: Weights = Weights(label=1.0, description=0.2, lexical=0.2)
-    occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.3)
-    skill_calibration: Calibration = Calibration(bias=-6.268, score_coef=14.306, lead_coef=22.109)
-    occupation_calibration: Calibration = Calibration(bias=-6.024, score_coef=9.547, lead_coef=24.816)
+    skills: Weights = Weights(label=1.0, description=0.2, lexical=0.1)
+    occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.4)
+    skill_calibration: Calibration = Calibration(bias=-6.591, score_coef=16.853, lead_coef=25.300)
+    occupation_calibration: Calibration = Calibration(bias=-6.098, score_coef=9.755, lead_coef=24.740)
     threshold: float = 0.5
     #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
     candidate_forms: int = 256

@@ -67,8 +67,7 @@ def test_full_run_beats_the_peer_on_every_file(taxonomy_built: None, tmp_path: P
 
 def test_adapter_gains_on_held_out_halves(taxonomy_built: None, tmp_path: Path) -> None:
     """The query adapter, cross-fitted on the first 100 items of every file (each item scored by
-    an adapter fitted without it): ahead of no adapter on the mean headline, and its calibration
-    still turns a higher score into a higher confidence."""
+    an adapter fitted without it): ahead of no adapter on the mean headline."""
     out = tmp_path / "adapter.json"
     result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "adapter.py"), "--limit", "100",
                              "--json", str(out)], capture_output=True, text=True)
@@ -77,7 +76,25 @@ def test_adapter_gains_on_held_out_halves(taxonomy_built: None, tmp_path: Path) 
     assert len(report["files"]) == 7
     mean = {variant: sum(f[variant] for f in report["files"].values()) / 7 for variant in ("none", "cross-fitted")}
     assert mean["cross-fitted"] > mean["none"], report["files"]
-    assert all(c["score_coef"] > 0 and c["lead_coef"] > 0 for c in report["calibrations"].values())
+
+
+def test_tuning_picks_the_best_cross_fitted_weights_and_calibrates(taxonomy_built: None, tmp_path: Path) -> None:
+    """benchmarks/tune.py on the first 100 items of every file: per kind, the chosen weights
+    score at least the label-only and the shipped settings on the same cross-fitted evidence, the
+    reported mean is the mean of the per-file figures, and the calibration turns a higher score
+    and a larger lead into a higher confidence."""
+    out = tmp_path / "tune.json"
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tune.py"), "--limit", "100",
+                             "--json", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    assert set(report) == {"skill", "occupation"}
+    for kind, chosen in report.items():
+        assert len(chosen["files"]) == (4 if kind == "skill" else 3)
+        assert chosen["mean"] == pytest.approx(sum(chosen["files"].values()) / len(chosen["files"]))
+        assert chosen["mean"] >= max(chosen["label_only_mean"], chosen["current_mean"])
+        assert chosen["weights"]["label"] == 1.0
+        assert chosen["calibration"]["score_coef"] > 0 and chosen["calibration"]["lead_coef"] > 0
 
 
 def test_speed_benchmark_takes_turns_and_reports_both_engines(taxonomy_built: None) -> None:
