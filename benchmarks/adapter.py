@@ -28,18 +28,14 @@ from benchmarks.metrics import evaluate, headline, load_gold  # noqa: E402
 from benchmarks.tune import collect, cross_fitted, rank, rank_halves  # noqa: E402
 from skillmatch.cli.common import load_matcher  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER  # noqa: E402
-from skillmatch.matcher import Matcher, Weights  # noqa: E402
+from skillmatch.matcher import Matcher  # noqa: E402
 from skillmatch.taxonomy import ConceptKind  # noqa: E402
 
 
 def score(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> dict[str, list[str]]:
     """Each item's top 10 concepts."""
     return {item_id: found[0] for item_id, found in
-            rank(collect(matcher, kind, items), matcher_weights(matcher, kind), matcher.indexes_[kind].uris_).items()}
-
-
-def matcher_weights(matcher: Matcher, kind: ConceptKind) -> Weights:
-    return matcher.settings.skills if kind is ConceptKind.SKILL else matcher.settings.occupations
+            rank(collect(matcher, kind, items), matcher.weights(kind), matcher.indexes_[kind].uris_).items()}
 
 
 def compare(matcher: Matcher, gold: dict[str, tuple[ConceptKind, list[dict]]]) -> dict[str, dict[str, float]]:
@@ -56,7 +52,7 @@ def compare(matcher: Matcher, gold: dict[str, tuple[ConceptKind, list[dict]]]) -
                 matcher.adapters_[kind] = adapter
             for name, items in files.items():
                 rankings[name][variant] = score(matcher, kind, items)
-        weights, uris = matcher_weights(matcher, kind), matcher.indexes_[kind].uris_
+        weights, uris = matcher.weights(kind), matcher.indexes_[kind].uris_
         for name, parts in cross_fitted(matcher, kind, files).items():
             rankings[name]["cross-fitted"] = {item_id: found[0] for item_id, found in
                                               rank_halves(parts, weights, uris).items()}

@@ -137,12 +137,11 @@ def rank_halves(parts: list[tuple[list[dict], Collected]], weights: Weights, uri
     return ranked
 
 
-def grid_search(kind: ConceptKind, evidence: dict[str, list[tuple[list[dict], Collected]]],
+def grid_search(settings: list[Weights], evidence: dict[str, list[tuple[list[dict], Collected]]],
                 files: dict[str, list[dict]], uris: list[str]) -> list[tuple[float, Weights, dict[str, float]]]:
-    """Every weight setting of the kind's grid with its mean headline and per-file headline, best first."""
+    """Each of ``settings`` with its mean headline and per-file headline, best first."""
     results = []
-    for description, lexical, prior, title in GRIDS[kind]:
-        weights = Weights(1.0, description, lexical, prior, title)
+    for weights in settings:
         per_file = {name: evaluate({item_id: found[0] for item_id, found in
                                     rank_halves(evidence[name], weights, uris).items()}, files[name])[headline(name)]
                     for name in files}
@@ -165,9 +164,11 @@ def main() -> None:
             continue
         uris = matcher.indexes_[kind].uris_
         evidence = cross_fitted(matcher, kind, files)
-        results = grid_search(kind, evidence, files, uris)
-        current = matcher.settings.skills if kind is ConceptKind.SKILL else matcher.settings.occupations
+        current = matcher.weights(kind)
         label_only = Weights(1.0, title=current.title)
+        # The shipped and the label-only settings are scored even where the grid lacks them.
+        settings = [Weights(1.0, *point) for point in GRIDS[kind]] + [current, label_only]
+        results = grid_search(list(dict.fromkeys(settings)), evidence, files, uris)
         shown = results[:5] + [r for r in results if r[1] in (current, label_only) and r not in results[:5]]
         for mean, weights, per_file in shown:
             mark = " (current)" if weights == current else " (label only)" if weights == label_only else ""

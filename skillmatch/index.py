@@ -133,7 +133,7 @@ class ConceptIndex:
         tids = np.fromiter((tid for tid, entry in enumerate(owners) for _owner in entry), dtype=np.int64)
         cids = np.fromiter((cid for entry in owners for cid, _l, _f in entry), dtype=np.int64)
         described = np.fromiter((form == "description" for entry in owners for _c, _l, form in entry), dtype=bool)
-        #: One row per (text, owner) pair of ``owners_``, flat: what the lexical index selects from.
+        #: Kept for the lexical index, which selects its label forms from them.
         self.entries_ = FormEntries(tids, cids, np.array([lang for entry in owners for _c, lang, _f in entry]),
                                     described)
         self.label_rows_ = _grouped(cids[~described], tids[~described], len(uris))

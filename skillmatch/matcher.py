@@ -250,7 +250,8 @@ class Matcher:
 
     # -- ranking ------------------------------------------------------------------------------
 
-    def _weights(self, kind: ConceptKind) -> Weights:
+    def weights(self, kind: ConceptKind) -> Weights:
+        """The weights this matcher combines ``kind``'s evidence with."""
         return self.settings.skills if kind is ConceptKind.SKILL else self.settings.occupations
 
     def _calibration(self, kind: ConceptKind) -> Calibration:
