@@ -5,7 +5,7 @@
 The matcher fits its query adapters on every development item, so evidence computed with those
 adapters is in-sample, and weights tuned on it would favour what the adapter memorised. Here
 every gold file is cut into two halves (fixed seed), and each half's evidence (label,
-description, lexical, prior, and for vacancies the title) is computed once with an adapter fitted
+description, lexical, prior, occupation context, and for vacancies the title) is computed once with an adapter fitted
 on ESCO's own pairs and the other halves of every file of its kind: every item is scored as
 unseen text is. A grid of weights is then scored on that evidence, one setting per kind (skills,
 occupations) is chosen by the mean of each file's headline metric (RP@5 for skill sentences, MRR
@@ -21,7 +21,7 @@ import itertools
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +39,12 @@ from skillmatch.matcher import Calibration, Channels, Matcher, Weights, blend_ti
 from skillmatch.outcomes import split_outcomes  # noqa: E402
 from skillmatch.taxonomy import ConceptKind  # noqa: E402
 
-#: The weights tried per kind: (description, lexical, prior, title); the label weight is 1.
+#: The weights tried per kind: (description, lexical, prior, context, title); the label weight is 1.
 GRIDS = {
     ConceptKind.SKILL: list(itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.05, 0.1, 0.2, 0.3),
-                                              (0.0, 0.05), (0.0,))),
+                                              (0.0, 0.05), (0.0, 0.2, 0.4, 0.6), (0.0,))),
     ConceptKind.OCCUPATION: list(itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.05, 0.1, 0.2), (0.0,),
-                                                   (0.2, 0.3, 0.4, 0.5))),
+                                                   (0.0,), (0.2, 0.3, 0.4, 0.5))),
 }
 
 
@@ -81,9 +81,8 @@ def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> Collected
     for group in parts:
         groups.append((start, len(group)))
         start += len(group)
-    channels = matcher.channels(kind, flat)
-    if kind is ConceptKind.SKILL:  # the grid tries prior weights that the matcher's settings leave at 0
-        channels = replace(channels, prior=matcher.skill_prior())
+    # The grid tries weights that the matcher's settings may leave at 0.
+    channels = matcher.channels(kind, flat, every_channel=True)
     return Collected([item["id"] for item in items], channels, groups, titles, title_channels)
 
 

@@ -5,7 +5,9 @@ For each text the matcher combines three kinds of evidence per concept:
 - **label**: the best cosine between the text and any label of the concept, in any language
   (label-level max pooling over the dense index);
 - **description**: the cosine between the text and the concept's description;
-- **lexical**: character n-gram overlap with the best label (exact tool names, Dutch compounds).
+- **lexical**: character n-gram overlap with the best label (exact tool names, Dutch compounds);
+- **context** (skills): the lift from the occupations the text is near whose profiles need the
+  skill (``skillmatch.context``).
 
 A skill can also get a **prior** for how many occupation profiles need it (its weight is 0 now:
 it did not help on the development sets). The weighted sum ranks the concepts; a logistic
@@ -38,6 +40,7 @@ from skillmatch.adapter import (
     training_set,
 )
 from skillmatch.adapter import fingerprint as adapter_fingerprint
+from skillmatch.context import OccupationContext
 from skillmatch.encoder import Encoder, load_encoder
 from skillmatch.errors import InputError, StoreError
 from skillmatch.index import ConceptIndex, LexicalIndex
@@ -54,6 +57,8 @@ class Weights:
     lexical: float = 0.0
     #: Log-scaled count of occupation profiles that need the skill (skills only).
     prior: float = 0.0
+    #: Lift from the profiles of the text's nearest occupations (skills only; ``skillmatch.context``).
+    context: float = 0.0
     #: For a vacancy whose first line is a title: share of the score that comes from the title.
     title: float = 0.0
 
@@ -67,10 +72,12 @@ class Channels:
     description: np.ndarray
     lexical: np.ndarray
     prior: np.ndarray
+    context: np.ndarray
 
     def combine(self, weights: Weights) -> np.ndarray:
         return (weights.label * self.label + weights.description * self.description
-                + weights.lexical * self.lexical + weights.prior * self.prior[None, :])
+                + weights.lexical * self.lexical + weights.prior * self.prior[None, :]
+                + weights.context * self.context)
 
 
 @dataclass(frozen=True)
@@ -94,13 +101,15 @@ class MatchSettings:
     query adapter that never saw it, as unseen text is. See benchmarks/RESULTS.md for what they
     score."""
 
-    skills: Weights = Weights(label=1.0, description=0.2, lexical=0.1)
+    skills: Weights = Weights(label=1.0, description=0.2, lexical=0.1, context=0.4)
     occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.4)
-    skill_calibration: Calibration = Calibration(bias=-6.591, score_coef=16.853, lead_coef=25.300)
+    skill_calibration: Calibration = Calibration(bias=-6.306, score_coef=15.171, lead_coef=25.334)
     occupation_calibration: Calibration = Calibration(bias=-6.098, score_coef=9.755, lead_coef=24.740)
     threshold: float = 0.5
     #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
     candidate_forms: int = 256
+    #: Nearest occupations per text whose profiles lift its skills (``skillmatch.context``).
+    context_occupations: int = 10
     #: Index descriptions too (better recall on paraphrases; most of the index build time).
     descriptions: bool = True
     #: The learned query adapter (``skillmatch.adapter``); None compares raw e5 queries.
@@ -194,6 +203,8 @@ class Matcher:
             if self.settings.adapter:
                 self.adapters_[kind] = self._ensure_adapter(dense, folder, labelled, progress)
         self._prior: np.ndarray | None = None
+        self.context_ = OccupationContext(self.settings.context_occupations).fit(
+            self.taxonomy, self.indexes_[ConceptKind.SKILL], self.indexes_[ConceptKind.OCCUPATION])
         # What decides the matches: the indexes (taxonomy, encoder and its engine, forms), the
         # adapters (and so their training data) and the settings.
         raw = "|".join([index.fingerprint_ for index in self.indexes_.values()]
@@ -257,16 +268,16 @@ class Matcher:
     def _calibration(self, kind: ConceptKind) -> Calibration:
         return self.settings.skill_calibration if kind is ConceptKind.SKILL else self.settings.occupation_calibration
 
-    def channels(self, kind: ConceptKind, texts: Sequence[str]) -> Channels:
+    def channels(self, kind: ConceptKind, texts: Sequence[str], *, every_channel: bool = False) -> Channels:
         """Every candidate concept's evidence for every text (0 for the other concepts).
 
         The candidates of a text are the concepts that own one of its ``candidate_forms`` nearest
         surface forms; only they are scored on every channel, which keeps the lexical channel cheap.
+        A skill channel whose weight is 0 is left at 0 unless ``every_channel`` (for tuning).
         """
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
-        queries = self.encoder.encode(list(texts), role="query")
-        if kind in self.adapters_:
-            queries = self.adapters_[kind].transform(queries)
+        encoded = self.encoder.encode(list(texts), role="query")
+        queries = self.adapters_[kind].transform(encoded) if kind in self.adapters_ else encoded
         shape = (len(texts), len(dense.uris_))
         label, description, lexical_scores = (np.zeros(shape, dtype=np.float32) for _ in range(3))
         for start in range(0, len(texts), self.CHUNK):
@@ -276,9 +287,17 @@ class Matcher:
             label[rows, concepts] = dense.pair_scores(similarities, pairs)
             description[rows, concepts] = dense.pair_scores(similarities, pairs, descriptions=True)
             lexical_scores[rows, concepts] = lexical.pair_scores(texts[start : start + self.CHUNK], pairs)
-        prior = self.skill_prior() if kind is ConceptKind.SKILL and self.settings.skills.prior else \
+        skills = kind is ConceptKind.SKILL
+        prior = self.skill_prior() if skills and (self.settings.skills.prior or every_channel) else \
             np.zeros(len(dense.uris_), dtype=np.float32)
-        return Channels(queries=queries, label=label, description=description, lexical=lexical_scores, prior=prior)
+        if skills and (self.settings.skills.context or every_channel):
+            occupation = self.adapters_.get(ConceptKind.OCCUPATION)
+            # Only candidates are reported: a concept that scores 0 is no candidate.
+            context = self.context_.lift(occupation.transform(encoded) if occupation else encoded) * (label != 0)
+        else:
+            context = np.zeros(shape, dtype=np.float32)
+        return Channels(queries=queries, label=label, description=description, lexical=lexical_scores, prior=prior,
+                        context=context)
 
     def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
                 outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None,

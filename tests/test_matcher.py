@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from skillmatch.cli import app
+from skillmatch.context import OccupationContext
 from skillmatch.encoder import EmbeddingCache, load_encoder
 from skillmatch.errors import InputError
 from skillmatch.index import ConceptIndex, _top_columns
@@ -184,3 +185,46 @@ def test_lexical_ngrams_are_sklearns_char_wb() -> None:
     vectors = lexical._weigh(counts, np.ones(LexicalIndex.N_FEATURES, dtype=np.float32))
     norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
     assert np.allclose(norms, [1, 1, 1, 1, 0, 1, 1], atol=1e-6)
+
+
+def test_occupation_context_lifts_the_skills_of_the_nearest_occupations(matcher: Matcher) -> None:
+    """The lift, computed here the slow way: the nurse's profile (care, team) is lifted by how far
+    the nurse lies above the last of the two nearest occupations (the developer), whose own skill
+    (Python) gets nothing; only candidates carry it in the channels."""
+    skills = matcher.indexes_[ConceptKind.SKILL]
+    context = OccupationContext(2).fit(matcher.taxonomy, skills, matcher.indexes_[ConceptKind.OCCUPATION])
+    texts = ["verpleegkundige", "wondzorg verlenen op een verpleegafdeling"]
+    encoded = matcher.encoder.encode(texts, role="query")
+    occupation_queries = matcher.adapters_[ConceptKind.OCCUPATION].transform(encoded)
+    scores = context.occupation_scores(occupation_queries)
+    lift = context.lift(occupation_queries)
+    uris = matcher.indexes_[ConceptKind.OCCUPATION].uris_
+    cid = {uri: i for i, uri in enumerate(skills.uris_)}
+    for row in range(len(texts)):
+        nurse, dev = scores[row, uris.index(OCC + "nurse")], scores[row, uris.index(OCC + "dev")]
+        assert nurse > dev
+        assert lift[row, cid[S + "care"]] == pytest.approx(nurse - dev)
+        assert lift[row, cid[S + "team"]] == pytest.approx(nurse - dev)  # optional for dev, essential for the nurse
+        assert lift[row, cid[S + "py"]] == 0.0
+    assert not OccupationContext(1).fit(matcher.taxonomy, skills,
+                                        matcher.indexes_[ConceptKind.OCCUPATION]).lift(occupation_queries).any()
+    channels = matcher.channels(ConceptKind.SKILL, texts)
+    assert matcher.settings.skills.context > 0
+    assert np.all(channels.context[channels.label == 0] == 0)
+    assert channels.context.max() > 0
+
+
+def test_occupation_context_on_esco(esco_matcher: Matcher) -> None:
+    """On the real taxonomy a Dutch craft phrase finds the goldsmith through its Dutch label, and
+    every lifted skill is in the profile of one of the phrase's ten nearest occupations."""
+    text = "Goudsmidswerk, zilverwerk"
+    context = esco_matcher.context_
+    encoded = esco_matcher.encoder.encode([text], role="query")
+    queries = esco_matcher.adapters_[ConceptKind.OCCUPATION].transform(encoded)
+    occupations = esco_matcher.indexes_[ConceptKind.OCCUPATION].uris_
+    nearest = np.argsort(-context.occupation_scores(queries)[0])[: context.occupations]
+    assert "goldsmith" in {esco_matcher.taxonomy.get(occupations[o]).label("en") for o in nearest}
+    profiles = {s.uri for o in nearest for s in esco_matcher.taxonomy.skills_of(occupations[o])}
+    skills = esco_matcher.indexes_[ConceptKind.SKILL].uris_
+    lifted = {skills[c] for c in np.flatnonzero(context.lift(queries)[0] > 0)}
+    assert lifted and lifted <= profiles
