@@ -36,21 +36,15 @@ class OccupationContext:
 
     def fit(self, taxonomy: Taxonomy, skills: ConceptIndex, occupations: ConceptIndex) -> OccupationContext:
         entries = occupations.entries_
-        # Flattened in the order of ``entries_``: one row per (text, owner).
-        preferred = np.array([form == "preferred" for entry in occupations.owners_ for _c, _l, form in entry])
+        preferred = entries.forms == "preferred"
         order = np.argsort(entries.concepts[preferred], kind="stable")
         self.owners_ = entries.concepts[preferred][order]
         self.forms_ = np.ascontiguousarray(occupations.matrix_[entries.texts[preferred][order]])
         self.starts_ = np.flatnonzero(np.r_[True, np.diff(self.owners_) != 0])
         skill_of = {uri: cid for cid, uri in enumerate(skills.uris_)}
-        occupation_of = {uri: cid for cid, uri in enumerate(occupations.uris_)}
-        relations = taxonomy.occupation_skills
-        pairs = np.column_stack([
-            np.fromiter((occupation_of.get(rel.occupation, -1) for rel in relations), np.int64, len(relations)),
-            np.fromiter((skill_of.get(rel.skill, -1) for rel in relations), np.int64, len(relations)),
-        ])
-        # Essential and optional alike; a pair listed as both counts once.
-        pairs = np.unique(pairs[(pairs >= 0).all(axis=1)], axis=0)
+        # Essential and optional alike.
+        pairs = np.array([(oid, skill_of[skill.uri]) for oid, uri in enumerate(occupations.uris_)
+                          for skill in taxonomy.skills_of(uri) if skill.uri in skill_of], dtype=np.int64).reshape(-1, 2)
         self.profiles_ = _grouped(pairs[:, 0], pairs[:, 1], len(occupations.uris_))
         self.n_occupations_, self.n_skills_ = len(occupations.uris_), len(skills.uris_)
         return self

@@ -54,7 +54,12 @@ class FormEntries(NamedTuple):
     texts: np.ndarray  # text id
     concepts: np.ndarray  # concept id
     langs: np.ndarray  # label language
-    described: np.ndarray  # True where the text is the concept's description
+    forms: np.ndarray  # one of FORM_KINDS
+
+    @property
+    def described(self) -> np.ndarray:
+        """True where the text is the concept's description."""
+        return self.forms == "description"
 
 
 def surface_forms(
@@ -132,10 +137,10 @@ class ConceptIndex:
                                                                                                  vectors.d)
         tids = np.fromiter((tid for tid, entry in enumerate(owners) for _owner in entry), dtype=np.int64)
         cids = np.fromiter((cid for entry in owners for cid, _l, _f in entry), dtype=np.int64)
-        described = np.fromiter((form == "description" for entry in owners for _c, _l, form in entry), dtype=bool)
-        #: Kept for the lexical index, which selects its label forms from them.
+        #: Kept for the lexical index and the occupation context, which select forms from them.
         self.entries_ = FormEntries(tids, cids, np.array([lang for entry in owners for _c, lang, _f in entry]),
-                                    described)
+                                    np.array([form for entry in owners for _c, _l, form in entry]))
+        described = self.entries_.described
         self.label_rows_ = _grouped(cids[~described], tids[~described], len(uris))
         self.description_rows_ = _grouped(cids[described], tids[described], len(uris))
         self.form_owners_ = _grouped(tids, cids, len(texts))
@@ -300,8 +305,8 @@ class LexicalIndex:
         (ESCO has Dutch labels for 17% of skills) would favour exactly the concepts that happen
         to be translated, so its labels are left out here; the dense index still uses them.
         """
-        owners, (tids, cids, langs, described) = dense.owners_, dense.entries_
-        labels = ~described
+        owners, (tids, cids, langs, _forms) = dense.owners_, dense.entries_
+        labels = ~dense.entries_.described
         languages = {str(lang) for lang in np.unique(langs[labels])
                      if len(np.unique(cids[labels & (langs == lang)])) >= cls.MIN_COVERAGE * len(dense.uris_)}
         keep = np.unique(tids[labels & np.isin(langs, sorted(languages))]).tolist()
