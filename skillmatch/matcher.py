@@ -9,6 +9,9 @@ For each text the matcher combines three kinds of evidence per concept:
 - **context** (skills): the lift from the occupations the text is near whose profiles need the
   skill (``skillmatch.context``).
 
+A Dutch text is matched to skills twice, as written and as its word-by-word English gloss
+(``skillmatch.glossary``), and its evidence is the weighted mean of the two.
+
 A skill can also get a **prior** for how many occupation profiles need it (its weight is 0 now:
 it did not help on the development sets). The weighted sum ranks the concepts; a logistic
 calibration of that sum and of the lead over the next concept gives a confidence in [0, 1], and
@@ -43,6 +46,7 @@ from skillmatch.adapter import fingerprint as adapter_fingerprint
 from skillmatch.context import OccupationContext
 from skillmatch.encoder import Encoder, load_encoder
 from skillmatch.errors import InputError, StoreError
+from skillmatch.glossary import Glossary, ensure_glossary
 from skillmatch.index import ConceptIndex, LexicalIndex
 from skillmatch.outcomes import check_text, split_outcomes
 from skillmatch.taxonomy import ConceptKind, Taxonomy, load_taxonomy, store_path
@@ -97,14 +101,14 @@ class Calibration:
 @dataclass(frozen=True)
 class MatchSettings:
     """Weights and calibration as fitted by ``benchmarks/tune.py`` on the development sets
-    (2026-12-02, e5-small, int8), on cross-fitted evidence: each development item scored with a
-    query adapter that never saw it, as unseen text is. See benchmarks/RESULTS.md for what they
-    score."""
+    (2026-12-03, e5-small, int8, Dutch glosses), on cross-fitted evidence: each development item
+    scored with a query adapter that never saw it, as unseen text is. See benchmarks/RESULTS.md
+    for what they score."""
 
-    skills: Weights = Weights(label=1.0, description=0.2, lexical=0.1, context=0.4)
-    occupations: Weights = Weights(label=1.0, description=0.3, lexical=0.1, title=0.4)
-    skill_calibration: Calibration = Calibration(bias=-6.306, score_coef=15.171, lead_coef=25.334)
-    occupation_calibration: Calibration = Calibration(bias=-6.098, score_coef=9.755, lead_coef=24.740)
+    skills: Weights = Weights(label=1.0, description=0.3, lexical=0.1, context=0.4)
+    occupations: Weights = Weights(label=1.0, description=0.5, lexical=0.2, title=0.2)
+    skill_calibration: Calibration = Calibration(bias=-5.946, score_coef=12.359, lead_coef=24.226)
+    occupation_calibration: Calibration = Calibration(bias=-5.769, score_coef=6.785, lead_coef=18.334)
     threshold: float = 0.5
     #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
     candidate_forms: int = 256
@@ -114,6 +118,9 @@ class MatchSettings:
     descriptions: bool = True
     #: The learned query adapter (``skillmatch.adapter``); None compares raw e5 queries.
     adapter: AdapterSettings | None = AdapterSettings()
+    #: Share of a Dutch text's skill evidence that comes from its English gloss (0: no glosses).
+    #: Occupations are not glossed: all have Dutch labels, and glossing cost MELO titles 0.01 MRR.
+    gloss: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,7 @@ class Matcher:
         self.adapter_fingerprints_: dict[ConceptKind, str] = {}
         labelled = read_labelled(default_training_data() if training_data is None else training_data) \
             if self.settings.adapter else []
+        self.glossary_: Glossary = ensure_glossary(self.taxonomy, Path(data_dir) / "glossary" / "nl-en.json")
         for kind in (ConceptKind.SKILL, ConceptKind.OCCUPATION):
             folder = Path(data_dir) / "index" / self.encoder.name / kind.value
             dense = ConceptIndex(kind, self.encoder, cache=cache, descriptions=self.settings.descriptions)
@@ -219,7 +227,8 @@ class Matcher:
         settings, else a new one, fitted and saved."""
         from filelock import FileLock
 
-        wanted = adapter_fingerprint(dense, labelled, self.settings.adapter or AdapterSettings())
+        wanted = adapter_fingerprint(dense, self._with_glosses(dense.kind, labelled),
+                                     self.settings.adapter or AdapterSettings())
         self.adapter_fingerprints_[dense.kind] = wanted
         path = folder / "adapter.npz"
         with FileLock(str(folder.with_name(f".{folder.name}.adapter.lock"))):
@@ -238,7 +247,7 @@ class Matcher:
     def fit_adapter(self, dense: ConceptIndex, labelled: Sequence[LabelledText]) -> QueryAdapter:
         """A query adapter for ``dense``'s kind, fitted on ESCO's own pairs and ``labelled``."""
         settings = self.settings.adapter or AdapterSettings()
-        pairs = training_set(dense, labelled, settings)
+        pairs = training_set(dense, self._with_glosses(dense.kind, labelled), settings)
         queries = self.encoder.encode(pairs.texts, role="query") if pairs.texts else \
             np.zeros((0, dense.matrix_.shape[1]), dtype=np.float32)
         return QueryAdapter(settings).fit(
@@ -247,6 +256,16 @@ class Matcher:
             dense.matrix_[pairs.columns],
             np.concatenate([np.full(len(pairs.texts), -1, dtype=np.int64), pairs.esco_hidden]),
         )
+
+    def _glosses(self, kind: ConceptKind, texts: Sequence[str]) -> dict[int, str]:
+        """The English glosses of ``texts`` that are Dutch (by position), where ``kind`` is glossed."""
+        return self.glossary_.glosses(texts) if kind is ConceptKind.SKILL and self.settings.gloss else {}
+
+    def _with_glosses(self, kind: ConceptKind, labelled: Sequence[LabelledText]) -> list[LabelledText]:
+        """``labelled`` and the glosses of its Dutch texts with the same concepts: the adapter then
+        learns to place both readings of a text, as the matcher scores both."""
+        glosses = self._glosses(kind, [item.text for item in labelled])
+        return [*labelled, *(LabelledText(gloss, labelled[i].uris) for i, gloss in glosses.items())]
 
     def skill_prior(self) -> np.ndarray:
         """log(1 + number of occupations that need the skill), scaled to [0, 1]; computed on first
@@ -273,10 +292,14 @@ class Matcher:
 
         The candidates of a text are the concepts that own one of its ``candidate_forms`` nearest
         surface forms; only they are scored on every channel, which keeps the lexical channel cheap.
-        A skill channel whose weight is 0 is left at 0 unless ``every_channel`` (for tuning).
+        A skill channel whose weight is 0 is left at 0 unless ``every_channel`` (for tuning). The
+        evidence of a Dutch text is blended with its gloss's (``MatchSettings.gloss``).
         """
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
-        encoded = self.encoder.encode(list(texts), role="query")
+        glosses = self._glosses(kind, texts)
+        n = len(texts)
+        texts = [*texts, *glosses.values()]
+        encoded = self.encoder.encode(texts, role="query")
         queries = self.adapters_[kind].transform(encoded) if kind in self.adapters_ else encoded
         shape = (len(texts), len(dense.uris_))
         label, description, lexical_scores = (np.zeros(shape, dtype=np.float32) for _ in range(3))
@@ -296,8 +319,12 @@ class Matcher:
             context = self.context_.lift(occupation.transform(encoded) if occupation else encoded) * (label != 0)
         else:
             context = np.zeros(shape, dtype=np.float32)
-        return Channels(queries=queries, label=label, description=description, lexical=lexical_scores, prior=prior,
-                        context=context)
+        if glosses:
+            own, glossed, share = np.fromiter(glosses, dtype=np.int64), np.arange(n, len(texts)), self.settings.gloss
+            for channel in (label, description, lexical_scores, context):
+                channel[own] = (1 - share) * channel[own] + share * channel[glossed]
+        return Channels(queries=queries[:n], label=label[:n], description=description[:n],
+                        lexical=lexical_scores[:n], prior=prior, context=context[:n])
 
     def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
                 outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None,
