@@ -7,8 +7,9 @@ parallel data: the preferred labels and descriptions, in both languages, of 2,23
 occupations and 640 skill groups (descriptions cut into sentences where both have as many),
 about 17,000 text pairs. IBM Model 1 (EM, a few seconds) turns them into a word lexicon.
 
-A gloss replaces each Dutch word by its most likely English word, a compound the lexicon lacks
-by its known parts (*melkprocedures* → milk procedures), and leaves every other word as it is:
+A gloss replaces each Dutch word by its most likely English word, an inflected word the lexicon
+lacks by its base form's (*kleuren* → colour: the lexicon has *kleur*), a compound by its known
+parts (*melkprocedures* → milk procedures), and leaves every other word as it is:
 a rough English reading that e5 matches far better than the Dutch. The matcher scores a Dutch
 text and its gloss and averages the two (measured in benchmarks/RESULTS.md).
 
@@ -24,7 +25,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -110,6 +111,21 @@ class Glossary:
             self._learn(tokenised)
         self.source_words_ = frozenset(w for a, _ in tokenised for w in a).union(*(words(t) for t in source_texts))
         self.target_words_ = frozenset(w for _, b in tokenised for w in b).union(*(words(t) for t in target_texts))
+        return self._index_lemmas()
+
+    def _index_lemmas(self) -> Glossary:
+        """Each base form of the lexicon's words (and of its compound parts), with the shortest
+        word it comes from: *therapeutische* is known, so *therapeutisch* can be glossed too."""
+        def index(vocabulary: Iterable[str]) -> dict[str, str]:
+            by_lemma: dict[str, str] = {}
+            if self.settings.source == "nl":
+                for word in sorted(vocabulary, key=lambda w: (len(w), w)):
+                    for lemma in dutch_lemmas(word):
+                        by_lemma.setdefault(lemma, word)
+            return by_lemma
+
+        self.translation_lemmas_ = index(self.translations_)
+        self.part_lemmas_ = index(self.parts_)
         return self
 
     def _learn(self, tokenised: list[tuple[list[str], list[str]]]) -> None:
@@ -168,7 +184,8 @@ class Glossary:
             in_source, in_target = word in self.source_words_, word in self.target_words_
             if in_target and not in_source:
                 target += 1
-            elif in_source and not in_target or not in_target and self._split(word):
+            elif in_source and not in_target or not in_target and (
+                    self._known(word, self.translations_, self.translation_lemmas_) or self._split(word)):
                 source += 1
         return source > target
 
@@ -190,10 +207,23 @@ class Glossary:
         if len(word) < 2:
             return None  # a lone letter is an initial or the "s" of *programma's*, not a word
         lower = word.lower()
-        if lower in self.translations_:
-            return self.translations_[lower]
+        known = self._known(lower, self.translations_, self.translation_lemmas_)
+        if known is not None:
+            return self.translations_[known]
         parts = self._split(lower)
         return " ".join(self.translations_[p] for p in parts) if parts else None
+
+    def _known(self, word: str, vocabulary: Collection[str], by_lemma: dict[str, str]) -> str | None:
+        """The word of ``vocabulary`` that stands for ``word``: ``word`` itself, else one of its
+        base forms (``dutch_lemmas``), else a word of the vocabulary with the same base form
+        (``by_lemma``, from ``_index_lemmas``)."""
+        if word in vocabulary:
+            return word
+        if self.settings.source != "nl":
+            return None
+        lemmas = dutch_lemmas(word)
+        return next((lemma for lemma in lemmas if lemma in vocabulary), None) or next(
+            (by_lemma[key] for key in (word, *lemmas) if key in by_lemma), None)
 
     def _split(self, word: str) -> list[str] | None:
         """``word`` as the fewest (at least two) of ``parts_``, with a linking letter or two allowed
@@ -222,8 +252,11 @@ class Glossary:
         """The lexicon word that ``part`` of a compound stands for, if any."""
         if part in self.parts_:
             return part
-        if last or len(part) < self.settings.min_part_length:
+        if len(part) < self.settings.min_part_length:
             return None
+        if last:
+            # The head of a compound carries its inflection: *edel-metalen*, *analyse-methodes*.
+            return self._known(part, self.parts_, self.part_lemmas_)
         # A verb's stem: the infinitive less -en, with a doubled consonant after a short vowel.
         return next((verb for verb in (part + "en", part + part[-1] + "en") if verb in self.parts_), None)
 
@@ -253,7 +286,7 @@ class Glossary:
                 saved["target_words"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the glossary at {path} is unreadable ({exc})") from exc
-        return glossary
+        return glossary._index_lemmas()
 
 
 #: Part of the fingerprint: a glossary saved by code that glossed otherwise is learned again.
@@ -280,6 +313,39 @@ def ensure_glossary(taxonomy: Taxonomy, path: Path, settings: GlossarySettings |
     glossary.save(path, wanted)
     return glossary
 
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def dutch_lemmas(word: str) -> list[str]:
+    """Candidate base forms of an inflected Dutch word, most likely first: a plural or verb
+    without *-en* or *-s* (*kleuren*, *methodes*), an adjective without its *-e*
+    (*psychiatrische*), with the spelling changes that the ending caused undone: a doubled
+    consonant (*rekken* - *rek*), a long vowel written once in an open syllable (*stalen* -
+    *staal*), *v*/*z* for *f*/*s* (*destructieve* - *destructief*); and a verb's noun in *-ing*
+    (*voorbereiden* - *voorbereiding*), which the lexicon often knows instead."""
+    lemmas: list[str] = []
+    for ending in ("en", "e", "s"):
+        stem = word[: -len(ending)]
+        if not word.endswith(ending) or len(stem) < 3:
+            continue
+        lemmas.append(stem)
+        if ending == "s":
+            continue
+        last, before, third = stem[-1], stem[-2], stem[-3]
+        if last == before and last not in _VOWELS:
+            lemmas.append(stem[:-1])
+        elif last not in _VOWELS and before in _VOWELS and third not in _VOWELS:
+            lemmas.append(stem[:-1] + before + last)
+        if last in "vz":
+            voiceless = stem[:-1] + {"v": "f", "z": "s"}[last]
+            lemmas.append(voiceless)
+            if before in _VOWELS and third not in _VOWELS:
+                lemmas.append(voiceless[:-1] + before + voiceless[-1])
+        if ending == "en" and not stem.endswith("ing"):
+            lemmas.append(stem + "ing")
+    return list(dict.fromkeys(lemmas))
 
 
 def _english_stop_words() -> frozenset[str]:

@@ -10,7 +10,8 @@ For each text the matcher combines three kinds of evidence per concept:
   skill (``skillmatch.context``).
 
 A Dutch text is matched to skills twice, as written and as its word-by-word English gloss
-(``skillmatch.glossary``), and its evidence is the weighted mean of the two.
+(``skillmatch.glossary``), and its evidence is the weighted mean of the two, each reading scored
+on the concepts that either of them finds.
 
 A skill can also get a **prior** for how many occupation profiles need it (its weight is 0 now:
 it did not help on the development sets). The weighted sum ranks the concepts; a logistic
@@ -101,14 +102,14 @@ class Calibration:
 @dataclass(frozen=True)
 class MatchSettings:
     """Weights and calibration as fitted by ``benchmarks/tune.py`` on the development sets
-    (2026-12-03, e5-small, int8, Dutch glosses), on cross-fitted evidence: each development item
-    scored with a query adapter that never saw it, as unseen text is. See benchmarks/RESULTS.md
-    for what they score."""
+    (2026-12-04, e5-small, int8, Dutch glosses with base forms), on cross-fitted evidence: each
+    development item scored with a query adapter that never saw it, as unseen text is, with three
+    adapter seeds. See benchmarks/RESULTS.md for what they score."""
 
     skills: Weights = Weights(label=1.0, description=0.3, lexical=0.1, context=0.4)
     occupations: Weights = Weights(label=1.0, description=0.5, lexical=0.2, title=0.2)
-    skill_calibration: Calibration = Calibration(bias=-5.946, score_coef=12.359, lead_coef=24.226)
-    occupation_calibration: Calibration = Calibration(bias=-5.769, score_coef=6.785, lead_coef=18.334)
+    skill_calibration: Calibration = Calibration(bias=-5.886, score_coef=11.958, lead_coef=27.481)
+    occupation_calibration: Calibration = Calibration(bias=-5.713, score_coef=6.590, lead_coef=19.334)
     threshold: float = 0.5
     #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
     candidate_forms: int = 256
@@ -293,7 +294,8 @@ class Matcher:
         The candidates of a text are the concepts that own one of its ``candidate_forms`` nearest
         surface forms; only they are scored on every channel, which keeps the lexical channel cheap.
         A skill channel whose weight is 0 is left at 0 unless ``every_channel`` (for tuning). The
-        evidence of a Dutch text is blended with its gloss's (``MatchSettings.gloss``).
+        evidence of a Dutch text is blended with its gloss's (``MatchSettings.gloss``), both scored
+        on the candidates of either.
         """
         dense, lexical = self.indexes_[kind], self.lexical_[kind]
         glosses = self._glosses(kind, texts)
@@ -303,13 +305,24 @@ class Matcher:
         queries = self.adapters_[kind].transform(encoded) if kind in self.adapters_ else encoded
         shape = (len(texts), len(dense.uris_))
         label, description, lexical_scores = (np.zeros(shape, dtype=np.float32) for _ in range(3))
-        for start in range(0, len(texts), self.CHUNK):
-            similarities = dense.similarities(queries[start : start + self.CHUNK])
+        # A text and its gloss are scored on the same candidates, those of either reading: a
+        # concept that only the gloss finds would otherwise keep half its score from a 0.
+        own, glossed = np.fromiter(glosses, dtype=np.int64), np.arange(n, len(texts))
+        partner = np.arange(len(texts))
+        partner[own], partner[glossed] = glossed, own
+        for rows in _chunks(partner, self.CHUNK):
+            similarities = dense.similarities(queries[rows])
             pairs = dense.candidates(similarities, self.settings.candidate_forms)
-            rows, concepts = pairs[:, 0] + start, pairs[:, 1]
-            label[rows, concepts] = dense.pair_scores(similarities, pairs)
-            description[rows, concepts] = dense.pair_scores(similarities, pairs, descriptions=True)
-            lexical_scores[rows, concepts] = lexical.pair_scores(texts[start : start + self.CHUNK], pairs)
+            if glosses:
+                local = np.empty(len(texts), dtype=np.int64)
+                local[rows] = np.arange(len(rows))
+                mirrored = np.stack([local[partner[rows]][pairs[:, 0]], pairs[:, 1]], axis=1)
+                keys = np.unique(np.concatenate([pairs, mirrored]) @ np.array([len(dense.uris_), 1]))
+                pairs = np.stack([keys // len(dense.uris_), keys % len(dense.uris_)], axis=1)
+            at = (rows[pairs[:, 0]], pairs[:, 1])
+            label[at] = dense.pair_scores(similarities, pairs)
+            description[at] = dense.pair_scores(similarities, pairs, descriptions=True)
+            lexical_scores[at] = lexical.pair_scores([texts[row] for row in rows], pairs)
         skills = kind is ConceptKind.SKILL
         prior = self.skill_prior() if skills and (self.settings.skills.prior or every_channel) else \
             np.zeros(len(dense.uris_), dtype=np.float32)
@@ -320,7 +333,7 @@ class Matcher:
         else:
             context = np.zeros(shape, dtype=np.float32)
         if glosses:
-            own, glossed, share = np.fromiter(glosses, dtype=np.int64), np.arange(n, len(texts)), self.settings.gloss
+            share = self.settings.gloss
             for channel in (label, description, lexical_scores, context):
                 channel[own] = (1 - share) * channel[own] + share * channel[glossed]
         return Channels(queries=queries[:n], label=label[:n], description=description[:n],
@@ -443,6 +456,21 @@ def long_lived_loading() -> Iterator[None]:
     finally:
         gc.freeze()
         gc.enable()
+
+
+def _chunks(partner: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    """Row ids in chunks of about ``size``, each row beside its ``partner`` row (a text's gloss),
+    never split from it; rows without a partner (``partner[i] == i``) keep their order."""
+    rows = np.arange(len(partner))
+    key = np.where(rows <= partner, 2 * rows, 2 * partner + 1)
+    order = np.argsort(key, kind="stable")
+    start = 0
+    while start < len(order):
+        end = min(start + size, len(order))
+        if end < len(order) and partner[order[end]] == order[end - 1]:
+            end += 1
+        yield order[start:end]
+        start = end
 
 
 def blend_title(whole: np.ndarray, title: np.ndarray, weights: Weights) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from skillmatch.errors import StoreError
-from skillmatch.glossary import Glossary, GlossarySettings, ensure_glossary, parallel_texts
+from skillmatch.glossary import Glossary, GlossarySettings, dutch_lemmas, ensure_glossary, parallel_texts
 from skillmatch.matcher import Matcher
 from skillmatch.taxonomy import ConceptKind, load_taxonomy
 from tests.conftest import REPO, S
@@ -48,6 +48,29 @@ def test_compounds_are_glossed_by_their_parts(tiny: Glossary) -> None:
     assert tiny.gloss("autosbel") == "car bell"  # a linking s between the parts
     assert tiny.gloss("fietsxyz") == "fietsxyz"  # a part unknown: left as it is
     assert tiny.gloss("s") == "s"  # a lone letter is never glossed
+
+
+def test_dutch_lemmas_undo_the_spelling_changes_of_an_ending() -> None:
+    assert dutch_lemmas("kleuren")[0] == "kleur"  # plural -en
+    assert "methode" in dutch_lemmas("methodes")  # plural -s
+    assert "rek" in dutch_lemmas("rekken")  # doubled consonant
+    assert "staal" in dutch_lemmas("stalen")  # long vowel written once
+    assert "destructief" in dutch_lemmas("destructieve")  # adjective -e, v for f
+    assert "reis" in dutch_lemmas("reizen")  # z for s
+    assert "voorbereiding" in dutch_lemmas("voorbereiden")  # the verb's noun
+    assert dutch_lemmas("herstellingen") == ["herstelling"]
+    assert dutch_lemmas("kat") == [] and dutch_lemmas("de") == []  # too short to carry an ending
+
+
+def test_inflected_words_are_glossed_through_their_base_form(tiny: Glossary) -> None:
+    assert "fietsen" not in tiny.translations_ and tiny.gloss("fietsen") == "bicycle"
+    assert tiny.gloss("bellen") == "bell"  # bel + len: the doubled consonant undone
+    # "rood" is unknown, but the lexicon's "rode" has the same base form.
+    assert "rood" not in tiny.translations_ and tiny.gloss("rood") == "red"
+    assert tiny.gloss("fietsbellen") == "bicycle bell"  # a compound's head carries the inflection
+    assert tiny.is_source_language("rood")
+    english = Glossary(dataclasses.replace(LOOSE, source="en", target="nl")).fit([(b, a) for a, b in CORPUS])
+    assert english.gloss("bicycles") == "bicycles"  # the Dutch endings are for Dutch only
 
 
 def test_thresholds_keep_rare_words_out() -> None:
@@ -109,6 +132,9 @@ def test_esco_gives_parallel_texts_and_a_lexicon(esco_matcher: Matcher, esco_glo
         assert esco_glossary.translations_[dutch] == english
     assert esco_glossary.gloss("Melkprocedures").startswith("milk procedure")
     assert esco_glossary.gloss("Eigenschappen van composietmaterialen").startswith("properties of")
+    # Inflected forms the lexicon lacks reach it through their base form.
+    for dutch, english in (("kleuren", "colour"), ("uitrustingen", "equipment"), ("therapeutisch", "therapeutic")):
+        assert dutch not in esco_glossary.translations_ and esco_glossary.gloss(dutch) == english
 
 
 def test_benchmark_phrases_are_told_apart_by_language(esco_glossary: Glossary) -> None:
@@ -134,10 +160,18 @@ def test_matcher_blends_a_dutch_texts_evidence_with_its_gloss(esco_matcher: Matc
         alone = esco_matcher.channels(ConceptKind.SKILL, [*texts, gloss])
     finally:
         esco_matcher.settings = settings
+    # Both readings are scored on the candidates of either.
+    both = (alone.label[0] != 0) & (alone.label[2] != 0)
+    either = (alone.label[0] != 0) | (alone.label[2] != 0)
+    assert np.array_equal(blended.label[0] != 0, either) and (either & ~both).any()
     for name in ("label", "description", "lexical", "context"):
         got, own = getattr(blended, name), getattr(alone, name)
-        assert np.allclose(got[0], (1 - share) * own[0] + share * own[2], atol=1e-6)
+        assert np.allclose(got[0, both], (1 - share) * own[0, both] + share * own[2, both], atol=1e-6)
         assert np.allclose(got[1], own[1], atol=1e-6)  # English: not glossed
+    dense = esco_matcher.indexes_[ConceptKind.SKILL]
+    for cid in np.flatnonzero(either & ~both)[:20]:
+        text, glossed = (dense.best_label(alone.queries[row], cid).score for row in (0, 2))
+        assert np.isclose(blended.label[0, cid], (1 - share) * text + share * glossed, atol=1e-5)
     assert np.allclose(blended.queries, alone.queries[:2])  # the evidence shown is the text's own
     uris = esco_matcher.indexes_[ConceptKind.SKILL].uris_
     milk = uris.index(next(c.uri for c in esco_matcher.taxonomy.skills if c.label("en") == "perform milk control"))

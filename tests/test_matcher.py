@@ -14,7 +14,7 @@ from skillmatch.context import OccupationContext
 from skillmatch.encoder import EmbeddingCache, load_encoder
 from skillmatch.errors import InputError
 from skillmatch.index import ConceptIndex, _top_columns
-from skillmatch.matcher import Matcher
+from skillmatch.matcher import Matcher, _chunks
 from skillmatch.taxonomy import ConceptKind, build_taxonomy, load_taxonomy
 from tests.conftest import OCC, MiniEsco, S
 
@@ -141,6 +141,18 @@ def test_top_columns_is_the_exact_top_m() -> None:
     top = _top_columns(matrix, 64)
     for row in range(len(matrix)):
         assert set(top[row]) == set(np.argsort(-matrix[row])[:64])
+
+
+def test_chunks_keep_each_text_beside_its_gloss() -> None:
+    # Texts 0-4; texts 1, 3 and 4 have glosses in rows 5, 6 and 7.
+    partner = np.array([0, 5, 2, 6, 7, 1, 3, 4])
+    for size in (1, 2, 3, 8):
+        chunks = [chunk.tolist() for chunk in _chunks(partner, size)]
+        assert sorted(row for chunk in chunks for row in chunk) == list(range(8))
+        assert all(partner[row] in chunk for chunk in chunks for row in chunk)
+        assert all(len(chunk) <= size + 1 for chunk in chunks)
+    assert [row for chunk in _chunks(partner, 3) for row in chunk] == [0, 1, 5, 2, 3, 6, 4, 7]
+    assert [chunk.tolist() for chunk in _chunks(np.arange(5), 2)] == [[0, 1], [2, 3], [4]]  # no glosses
 
 
 def test_candidate_channels_equal_max_pooling_over_all_forms(matcher: Matcher) -> None:
