@@ -220,14 +220,17 @@ class ConceptIndex:
         self._check_fitted()
         return np.asarray(queries, dtype=np.float32) @ self.matrix_.T
 
-    def candidates(self, similarities: np.ndarray, forms: int) -> np.ndarray:
+    def candidates(self, similarities: np.ndarray, forms: int, *, partner: np.ndarray | None = None) -> np.ndarray:
         """(query row, concept id) pairs, sorted: every concept that owns one of each query's
-        ``forms`` most similar texts (labels or descriptions)."""
+        ``forms`` most similar texts (labels or descriptions), and where ``partner[row]`` names
+        another row, those of that row too (two readings of one text share their candidates)."""
         n, total = similarities.shape
         m = min(forms, total)
         top = _top_columns(similarities, m)
         concepts, counts = _expand(*self.form_owners_, top.ravel())
         queries = np.repeat(np.repeat(np.arange(n), m), counts)
+        if partner is not None:
+            queries, concepts = np.concatenate([queries, partner[queries]]), np.concatenate([concepts, concepts])
         keys = np.unique(queries * len(self.uris_) + concepts)
         return np.stack([keys // len(self.uris_), keys % len(self.uris_)], axis=1)
 

@@ -310,15 +310,12 @@ class Matcher:
         own, glossed = np.fromiter(glosses, dtype=np.int64), np.arange(n, len(texts))
         partner = np.arange(len(texts))
         partner[own], partner[glossed] = glossed, own
+        local = np.empty(len(texts), dtype=np.int64)  # a row's place in its chunk
         for rows in _chunks(partner, self.CHUNK):
             similarities = dense.similarities(queries[rows])
-            pairs = dense.candidates(similarities, self.settings.candidate_forms)
-            if glosses:
-                local = np.empty(len(texts), dtype=np.int64)
-                local[rows] = np.arange(len(rows))
-                mirrored = np.stack([local[partner[rows]][pairs[:, 0]], pairs[:, 1]], axis=1)
-                keys = np.unique(np.concatenate([pairs, mirrored]) @ np.array([len(dense.uris_), 1]))
-                pairs = np.stack([keys // len(dense.uris_), keys % len(dense.uris_)], axis=1)
+            local[rows] = np.arange(len(rows))
+            pairs = dense.candidates(similarities, self.settings.candidate_forms,
+                                     partner=local[partner[rows]] if glosses else None)
             at = (rows[pairs[:, 0]], pairs[:, 1])
             label[at] = dense.pair_scores(similarities, pairs)
             description[at] = dense.pair_scores(similarities, pairs, descriptions=True)
