@@ -5,7 +5,8 @@
 The matcher fits its query adapters on every development item, so evidence computed with those
 adapters is in-sample, and weights tuned on it would favour what the adapter memorised. Here
 every gold file is cut into two halves (fixed seed), and each half's evidence (label,
-description, lexical, prior, occupation context, and for vacancies the title) is computed once
+description, lexical, prior, occupation context, USE's labels for Dutch texts, and for vacancies
+the title) is computed once
 with an adapter fitted on ESCO's own pairs and the other halves of every file of its kind: every
 item is scored as unseen text is. All of that is done once per adapter seed (``--seeds``): on
 the small files the adapter's seed alone moves the figures by several hundredths. A grid of
@@ -41,12 +42,13 @@ from skillmatch.matcher import Calibration, Channels, Matcher, Weights, blend_ti
 from skillmatch.outcomes import split_outcomes  # noqa: E402
 from skillmatch.taxonomy import ConceptKind  # noqa: E402
 
-#: The weights tried per kind: (description, lexical, prior, context, title); the label weight is 1.
+#: The weights tried per kind: (description, lexical, prior, context, title, crosslingual); the
+#: label weight is 1.
 GRIDS = {
     ConceptKind.SKILL: list(itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.05, 0.1, 0.2, 0.3),
-                                              (0.0, 0.05), (0.0, 0.2, 0.4, 0.6), (0.0,))),
+                                              (0.0, 0.05), (0.0, 0.2, 0.4, 0.6), (0.0,), (0.0, 0.05, 0.1, 0.15))),
     ConceptKind.OCCUPATION: list(itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.05, 0.1, 0.2), (0.0,),
-                                                   (0.0,), (0.2, 0.3, 0.4, 0.5))),
+                                                   (0.0,), (0.2, 0.3, 0.4, 0.5), (0.0,))),
 }
 
 

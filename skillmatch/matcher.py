@@ -7,7 +7,10 @@ For each text the matcher combines three kinds of evidence per concept:
 - **description**: the cosine between the text and the concept's description;
 - **lexical**: character n-gram overlap with the best label (exact tool names, Dutch compounds);
 - **context** (skills): the lift from the occupations the text is near whose profiles need the
-  skill (``skillmatch.context``).
+  skill (``skillmatch.context``);
+- **crosslingual** (Dutch texts, skills): the best cosine between the text and any label of the
+  skill by a second encoder, multilingual USE, which was trained on translation pairs and so
+  errs where e5 and the gloss do not.
 
 A Dutch text is matched to skills twice, as written and as its word-by-word English gloss
 (``skillmatch.glossary``), and its evidence is the weighted mean of the two, each reading scored
@@ -66,6 +69,8 @@ class Weights:
     context: float = 0.0
     #: For a vacancy whose first line is a title: share of the score that comes from the title.
     title: float = 0.0
+    #: Label similarity by ``MatchSettings.crosslingual_encoder`` (Dutch texts, skills only).
+    crosslingual: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,17 @@ class Channels:
     lexical: np.ndarray
     prior: np.ndarray
     context: np.ndarray
+    crosslingual: np.ndarray
 
     def combine(self, weights: Weights) -> np.ndarray:
-        return (weights.label * self.label + weights.description * self.description
-                + weights.lexical * self.lexical + weights.prior * self.prior[None, :]
-                + weights.context * self.context)
+        scores = weights.label * self.label
+        # Channels at weight 0 are skipped: tune.py combines hundreds of settings.
+        for weight, channel in ((weights.description, self.description), (weights.lexical, self.lexical),
+                                (weights.prior, self.prior[None, :]), (weights.context, self.context),
+                                (weights.crosslingual, self.crosslingual)):
+            if weight:
+                scores += weight * channel
+        return scores
 
 
 @dataclass(frozen=True)
@@ -102,13 +113,13 @@ class Calibration:
 @dataclass(frozen=True)
 class MatchSettings:
     """Weights and calibration as fitted by ``benchmarks/tune.py`` on the development sets
-    (2026-12-04, e5-small, int8, Dutch glosses with base forms), on cross-fitted evidence: each
+    (2026-12-04, e5-small, int8, Dutch glosses with base forms, USE on Dutch skill texts), on cross-fitted evidence: each
     development item scored with a query adapter that never saw it, as unseen text is, with three
     adapter seeds. See benchmarks/RESULTS.md for what they score."""
 
-    skills: Weights = Weights(label=1.0, description=0.3, lexical=0.1, context=0.4)
+    skills: Weights = Weights(label=1.0, description=0.3, lexical=0.1, context=0.4, crosslingual=0.15)
     occupations: Weights = Weights(label=1.0, description=0.5, lexical=0.2, title=0.2)
-    skill_calibration: Calibration = Calibration(bias=-5.886, score_coef=11.958, lead_coef=27.481)
+    skill_calibration: Calibration = Calibration(bias=-3.538, score_coef=2.832, lead_coef=35.230)
     occupation_calibration: Calibration = Calibration(bias=-5.713, score_coef=6.590, lead_coef=19.334)
     threshold: float = 0.5
     #: Nearest surface forms per text whose concepts are scored (see ``Matcher.channels``).
@@ -122,6 +133,9 @@ class MatchSettings:
     #: Share of a Dutch text's skill evidence that comes from its English gloss (0: no glosses).
     #: Occupations are not glossed: all have Dutch labels, and glossing cost MELO titles 0.01 MRR.
     gloss: float = 0.5
+    #: The encoder of the crosslingual channel, over skill labels only (None: no such channel).
+    #: Dutch texts only: on English sentences it cost HOUSE and SkillSkape 0.01-0.02.
+    crosslingual_encoder: str | None = "use"
 
 
 @dataclass(frozen=True)
@@ -211,16 +225,61 @@ class Matcher:
             self.lexical_[kind] = lexical
             if self.settings.adapter:
                 self.adapters_[kind] = self._ensure_adapter(dense, folder, labelled, progress)
+        crosslingual = self._prepare_crosslingual(data_dir, progress)
         self._prior: np.ndarray | None = None
         self.context_ = OccupationContext(self.settings.context_occupations).fit(
             self.taxonomy, self.indexes_[ConceptKind.SKILL], self.indexes_[ConceptKind.OCCUPATION])
         # What decides the matches: the indexes (taxonomy, encoder and its engine, forms), the
         # adapters (and so their training data) and the settings.
         raw = "|".join([index.fingerprint_ for index in self.indexes_.values()]
+                       + [crosslingual]
                        + [self.adapter_fingerprints_.get(kind, "") for kind in self.indexes_]
                        + [repr(self.settings)])
         self.fingerprint_ = hashlib.sha256(raw.encode()).hexdigest()[:16]
         return self
+
+    def _prepare_crosslingual(self, data_dir: Path, progress: Callable[[str, int, int], None] | None) -> str:
+        """Build the crosslingual index (every skill label, no descriptions, encoded by the
+        crosslingual encoder) where it is missing or stale, and return its fingerprint ("" where
+        the settings name no such encoder). A saved one is loaded on the first Dutch text
+        (``crosslingual_``): its 117,581 labels would add half a second to every start."""
+        from skillmatch.encoder import EmbeddingCache
+
+        self._crosslingual: ConceptIndex | None = None
+        self._crosslingual_saved: tuple[ConceptIndex, Path] | None = None
+        name = self.settings.crosslingual_encoder
+        if not name:
+            return ""
+        encoder = load_encoder(name, Path(data_dir))
+        index = ConceptIndex(ConceptKind.SKILL, encoder, cache=EmbeddingCache(encoder, Path(data_dir) / "cache"),
+                             descriptions=False)
+        folder = Path(data_dir) / "index" / name / "skill-labels"
+        wanted = index.fingerprint(self.taxonomy)
+        if ConceptIndex.saved_fingerprint(folder) == wanted:
+            self._crosslingual_saved = (index, folder)
+            return wanted
+
+        def report(done: int, total: int) -> None:
+            if progress:
+                progress(f"encoding skill labels with {name}", done, total)
+
+        self._crosslingual = self._same_skills(index.ensure(self.taxonomy, folder, progress=report))
+        return wanted
+
+    @property
+    def crosslingual_(self) -> ConceptIndex | None:
+        """The crosslingual index, loaded on first use; None where the settings name no encoder."""
+        if self._crosslingual is None and self._crosslingual_saved is not None:
+            index, folder = self._crosslingual_saved
+            self._crosslingual = self._same_skills(index.ensure(self.taxonomy, folder))
+            self._crosslingual_saved = None
+        return self._crosslingual
+
+    def _same_skills(self, index: ConceptIndex) -> ConceptIndex:
+        if index.uris_ != self.indexes_[ConceptKind.SKILL].uris_:
+            raise StoreError(f"the {index.encoder.name} skill index does not list the skills of the "
+                             f"{self.encoder.name} index")
+        return index
 
     def _ensure_adapter(self, dense: ConceptIndex, folder: Path, labelled: Sequence[LabelledText],
                         progress: Callable[[str, int, int], None] | None) -> QueryAdapter:
@@ -333,8 +392,27 @@ class Matcher:
             share = self.settings.gloss
             for channel in (label, description, lexical_scores, context):
                 channel[own] = (1 - share) * channel[own] + share * channel[glossed]
+        crosslingual = np.zeros((n, len(dense.uris_)), dtype=np.float32)
+        if skills and self.settings.crosslingual_encoder and (self.settings.skills.crosslingual or every_channel):
+            self._score_crosslingual(texts[:n], label[:n], crosslingual)
         return Channels(queries=queries[:n], label=label[:n], description=description[:n],
-                        lexical=lexical_scores[:n], prior=prior, context=context[:n])
+                        lexical=lexical_scores[:n], prior=prior, context=context[:n], crosslingual=crosslingual)
+
+    def _score_crosslingual(self, texts: Sequence[str], label: np.ndarray, out: np.ndarray) -> None:
+        """Fill ``out`` with the crosslingual index's label scores for the Dutch ``texts``, on the
+        candidates their label channel already has (those of the text and of its gloss)."""
+        dutch = np.array([i for i, text in enumerate(texts) if self.glossary_.is_source_language(text)],
+                         dtype=np.int64)
+        index = self.crosslingual_ if len(dutch) else None
+        if index is None:
+            return
+        queries = index.encoder.encode([texts[i] for i in dutch], role="query")
+        for start in range(0, len(dutch), self.CHUNK):
+            rows = dutch[start : start + self.CHUNK]
+            local, concepts = np.nonzero(label[rows])
+            pairs = np.stack([local, concepts], axis=1)
+            out[rows[local], concepts] = index.pair_scores(
+                index.similarities(queries[start : start + self.CHUNK]), pairs)
 
     def _ranked(self, kind: ConceptKind, scores: np.ndarray, queries: np.ndarray, top_k: int,
                 outcomes: Sequence[str | None] | None = None, rows: np.ndarray | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,9 @@ from skillmatch.cli import app
 from skillmatch.context import OccupationContext
 from skillmatch.encoder import EmbeddingCache, load_encoder
 from skillmatch.errors import InputError
+from skillmatch.glossary import Glossary, GlossarySettings
 from skillmatch.index import ConceptIndex, _top_columns
-from skillmatch.matcher import Matcher, _chunks
+from skillmatch.matcher import Matcher, MatchSettings, Weights, _chunks
 from skillmatch.taxonomy import ConceptKind, build_taxonomy, load_taxonomy
 from tests.conftest import OCC, MiniEsco, S
 
@@ -240,3 +242,63 @@ def test_occupation_context_on_esco(esco_matcher: Matcher) -> None:
     skills = esco_matcher.indexes_[ConceptKind.SKILL].uris_
     lifted = {skills[c] for c in np.flatnonzero(context.lift(queries)[0] > 0)}
     assert lifted and lifted <= profiles
+
+
+def test_crosslingual_channel_scores_dutch_texts_on_their_candidates(esco_matcher: Matcher) -> None:
+    """USE's label scores reach Dutch texts only, only on the candidates e5 and the gloss found,
+    and each is the best cosine over the skill's labels, computed here the slow way."""
+    index = esco_matcher.crosslingual_
+    assert index is not None and index.encoder.name == "use" and not index.descriptions
+    assert index.uris_ == esco_matcher.indexes_[ConceptKind.SKILL].uris_
+    texts = ["Stalen nemen van vloeistoffen", "Use Python to analyse data"]
+    channels = esco_matcher.channels(ConceptKind.SKILL, texts)
+    dutch, english = channels.crosslingual
+    assert not english.any()
+    assert np.count_nonzero(dutch) == np.count_nonzero(channels.label[0])
+    queries = index.encoder.encode(texts[:1], role="query")
+    offsets, rows = index.label_rows_
+    for cid in np.flatnonzero(dutch)[:25].tolist():
+        own = rows[offsets[cid] : offsets[cid + 1]]
+        assert dutch[cid] == pytest.approx(float((index.matrix_[own] @ queries[0]).max()), abs=1e-5)
+    weights = esco_matcher.settings.skills
+    assert weights.crosslingual > 0
+    without = channels.combine(replace(weights, crosslingual=0.0))
+    assert np.allclose(channels.combine(weights), without + weights.crosslingual * channels.crosslingual)
+
+
+def test_no_crosslingual_encoder_builds_no_index(built: Path) -> None:
+    taxonomy = load_taxonomy(built / "taxonomy.sqlite")
+    settings = MatchSettings(crosslingual_encoder=None)
+    matcher = Matcher(taxonomy, load_encoder("e5-small", built), settings=settings).fit(built)
+    assert matcher.crosslingual_ is None
+    assert not (built / "index" / "use").exists()
+    assert not matcher.channels(ConceptKind.SKILL, ["wondzorg verlenen"]).crosslingual.any()
+
+
+def test_combine_is_the_weighted_sum_of_every_channel(matcher: Matcher) -> None:
+    """Channels at weight 0 are skipped when combining; the result is the full weighted sum."""
+    channels = matcher.channels(ConceptKind.SKILL, ["wondzorg verlenen", "Python"], every_channel=True)
+    for weights in (Weights(1.0, 0.3, 0.1, 0.05, 0.4, 0.0, 0.1), Weights(0.5), Weights(1.0, 0.0, 0.2)):
+        expected = (weights.label * channels.label + weights.description * channels.description
+                    + weights.lexical * channels.lexical + weights.prior * channels.prior[None, :]
+                    + weights.context * channels.context + weights.crosslingual * channels.crosslingual)
+        assert np.allclose(channels.combine(weights), expected, atol=1e-6)
+
+
+def test_a_saved_crosslingual_index_is_loaded_on_the_first_dutch_text(built: Path) -> None:
+    taxonomy = load_taxonomy(built / "taxonomy.sqlite")
+    encoder = load_encoder("e5-small", built)
+    first = Matcher(taxonomy, encoder).fit(built)
+    assert first._crosslingual is not None  # just built, so kept
+    matcher = Matcher(taxonomy, encoder).fit(built)
+    assert matcher._crosslingual is None and matcher.fingerprint_ == first.fingerprint_
+    matcher.match_skills("The student can write programs in Python.")
+    assert matcher._crosslingual is None
+    # The small taxonomy has no Dutch, so its glossary tells no Dutch text: give it some.
+    matcher.glossary_ = Glossary(GlossarySettings(min_count=1)).fit(
+        [("wonden verzorgen", "care for wounds"), ("wonden verbinden", "dress wounds")])
+    dutch = "De student kan wonden verzorgen en verbinden"
+    assert matcher.glossary_.is_source_language(dutch)
+    matcher.match_skills(dutch)
+    assert matcher._crosslingual is not None
+    assert matcher.crosslingual_.uris_ == matcher.indexes_[ConceptKind.SKILL].uris_
