@@ -113,9 +113,9 @@ class Calibration:
 @dataclass(frozen=True)
 class MatchSettings:
     """Weights and calibration as fitted by ``benchmarks/tune.py`` on the development sets
-    (2026-12-04, e5-small, int8, Dutch glosses with base forms, USE on Dutch skill texts), on cross-fitted evidence: each
-    development item scored with a query adapter that never saw it, as unseen text is, with three
-    adapter seeds. See benchmarks/RESULTS.md for what they score."""
+    (2026-12-04, e5-small, int8, Dutch glosses with base forms, USE on Dutch skill texts), on
+    cross-fitted evidence: each development item scored with a query adapter that never saw it,
+    as unseen text is, with three adapter seeds. See benchmarks/RESULTS.md for what they score."""
 
     skills: Weights = Weights(label=1.0, description=0.3, lexical=0.1, context=0.4, crosslingual=0.15)
     occupations: Weights = Weights(label=1.0, description=0.5, lexical=0.2, title=0.2)
