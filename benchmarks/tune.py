@@ -6,14 +6,14 @@ The matcher fits its query adapters on every development item, so evidence compu
 adapters is in-sample, and weights tuned on it would favour what the adapter memorised. Here
 every gold file is cut into two halves (fixed seed), and each half's evidence (label,
 description, lexical, prior, occupation context, USE's labels for Dutch texts, and for vacancies
-the title) is computed once
-with an adapter fitted on ESCO's own pairs and the other halves of every file of its kind: every
-item is scored as unseen text is. All of that is done once per adapter seed (``--seeds``): on
-the small files the adapter's seed alone moves the figures by several hundredths. A grid of
-weights is then scored on that evidence, one setting per kind (skills, occupations) is chosen by
-the mean of each file's headline metric (RP@5 for skill sentences, MRR for Dutch phrases and
-occupations) over the seeds, and a logistic regression of "is a gold concept" on the chosen
-score and its lead over the next candidate (on every seed's evidence) gives the calibration.
+the title) is computed once with an adapter fitted on ESCO's own pairs and the other halves of
+every file of its kind: every item is scored as unseen text is. All of that is done once per
+adapter seed (``--seeds``): on the small files the adapter's seed alone moves the figures by
+several hundredths. A grid of weights is then scored on that evidence, one setting per kind
+(skills, occupations) is chosen by the mean of each file's headline metric (RP@5 for skill
+sentences, MRR for Dutch phrases and occupations) over the seeds, and a logistic regression of
+"is a gold concept" on the chosen score and its lead over the next candidate (on every seed's
+evidence) gives the calibration.
 Only the development sets are used; the figures are re-measured elsewhere on unseen data.
 """
 

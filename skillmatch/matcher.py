@@ -48,7 +48,7 @@ from skillmatch.adapter import (
 )
 from skillmatch.adapter import fingerprint as adapter_fingerprint
 from skillmatch.context import OccupationContext
-from skillmatch.encoder import Encoder, load_encoder
+from skillmatch.encoder import EmbeddingCache, Encoder, load_encoder
 from skillmatch.errors import InputError, StoreError
 from skillmatch.glossary import Glossary, ensure_glossary
 from skillmatch.index import ConceptIndex, LexicalIndex
@@ -195,8 +195,6 @@ class Matcher:
         """Load the indexes and query adapters under ``data_dir``, building (and saving) any that
         are missing or stale. ``training_data``: gold-set JSONL files or folders for the adapters
         (default: ``adapter.default_training_data()``; ``[]`` fits them on ESCO's own pairs only)."""
-        from skillmatch.encoder import EmbeddingCache
-
         cache = self.encoder if isinstance(self.encoder, EmbeddingCache) else \
             EmbeddingCache(self.encoder, Path(data_dir) / "cache")
         self.indexes_: dict[ConceptKind, ConceptIndex] = {}
@@ -243,8 +241,6 @@ class Matcher:
         crosslingual encoder) where it is missing or stale, and return its fingerprint ("" where
         the settings name no such encoder). A saved one is loaded on the first Dutch text
         (``crosslingual_``): its 117,581 labels would add half a second to every start."""
-        from skillmatch.encoder import EmbeddingCache
-
         self._crosslingual: ConceptIndex | None = None
         self._crosslingual_saved: tuple[ConceptIndex, Path] | None = None
         name = self.settings.crosslingual_encoder
