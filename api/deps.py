@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.config import ApiSettings
 from skillmatch.catalogue import Catalogue
 from skillmatch.credentials import TrustList
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore, Principal, Role
 

@@ -21,7 +21,7 @@ from api.pages import router as pages_router
 from api.routes import api_router
 from skillmatch import __version__
 from skillmatch.credentials import TrustList
-from skillmatch.matcher import Matcher, open_matcher
+from skillmatch.matching import Matcher, open_matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
 

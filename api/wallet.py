@@ -11,11 +11,9 @@ from typing import Any
 
 from api.deps import Services
 from api.schemas import PassportPublic, RejectedCredential
-from skillmatch.catalogue import CatalogueBadges
-from skillmatch.credentials import Credential, read_credential
+from skillmatch.domain import Passport, SkillProfile, profile_from_passport
 from skillmatch.errors import CredentialError
-from skillmatch.gaps import SkillProfile, profile_from_passport
-from skillmatch.passport import Passport, build_passport
+from skillmatch.service import wallet_passport
 from skillmatch.store.accounts import HeldDocument
 
 
@@ -26,19 +24,6 @@ def upload_text(body: Mapping[str, Any]) -> str:
             raise CredentialError("expected the compact VC-JWT as a string", source="the request body", field="jwt")
         return body["jwt"].strip()
     return json.dumps(body, ensure_ascii=False)
-
-
-def read_held(text: str, services: Services, *, source: str) -> Credential:
-    """A held credential from its document, verified against the trust list. Raises CredentialError
-    for one that cannot be read or is no held credential, VerificationError for one altered after
-    signing."""
-    item = read_credential(text, source=source, trust=services.trust,
-                           badge_classes=CatalogueBadges(services.store))
-    if not isinstance(item, Credential):
-        raise CredentialError("this is a badge class or achievement (what a credential certifies), not a "
-                              "credential someone holds: upload the assertion or credential awarded to you",
-                              source=source)
-    return item
 
 
 @dataclass(frozen=True)
@@ -71,15 +56,8 @@ class LearnerPassport:
 
 def learner_passport(learner_id: str, services: Services) -> LearnerPassport:
     """The passport of a learner's held credentials."""
-    credentials: list[Credential] = []
-    held: list[HeldDocument] = []
-    rejected: list[tuple[HeldDocument, str]] = []
-    for document in services.accounts.held(learner_id):
-        try:
-            credentials.append(read_held(document.document, services, source=document.title))
-        except CredentialError as exc:
-            rejected.append((document, exc.problem))
-        else:
-            held.append(document)
-    passport = build_passport(credentials, services.matcher, catalogue=services.store)
-    return LearnerPassport(learner_id, passport, tuple(held), tuple(rejected))
+    documents = services.accounts.held(learner_id)
+    wallet = wallet_passport([(d.title, d.document) for d in documents], services.matcher, store=services.store,
+                             trust=services.trust)
+    return LearnerPassport(learner_id, wallet.passport, tuple(documents[i] for i in wallet.held),
+                           tuple((documents[i], problem) for i, problem in wallet.rejected))

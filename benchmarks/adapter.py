@@ -26,9 +26,9 @@ if str(REPO) not in sys.path:
 
 from benchmarks.metrics import evaluate, headline, load_gold  # noqa: E402
 from benchmarks.tune import collect, cross_fitted, rank, rank_halves  # noqa: E402
-from skillmatch.cli.common import load_matcher  # noqa: E402
+from skillmatch.config import Settings  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER  # noqa: E402
-from skillmatch.matcher import Matcher  # noqa: E402
+from skillmatch.matching import Matcher, open_matcher  # noqa: E402
 from skillmatch.taxonomy import ConceptKind  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def compare(matcher: Matcher, gold: dict[str, tuple[ConceptKind, list[dict]]]) -
         files = {name: items for name, (k, items) in gold.items() if k is kind}
         if not files:
             continue
-        for variant, adapter in (("none", None), ("esco", matcher.fit_adapter(matcher.indexes_[kind], []))):
+        for variant, adapter in (("none", None), ("esco", matcher.fit_adapter(kind, []))):
             if adapter is None:
                 matcher.adapters_.pop(kind, None)
             else:
@@ -67,7 +67,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     started = time.perf_counter()
-    matcher = load_matcher(None, DEFAULT_ENCODER)
+    settings = Settings()
+    matcher = open_matcher(settings.data_dir, DEFAULT_ENCODER, training_data=settings.training_data)
     gold = {}
     for path in sorted(args.gold_dir.glob("*.jsonl")):
         kind = ConceptKind.SKILL if path.name.startswith("skills_") else ConceptKind.OCCUPATION

@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from skillmatch.catalogue import OfferedCredential  # noqa: E402
 from skillmatch.config import Settings  # noqa: E402
 from skillmatch.coverage import offer_coverage, overlap  # noqa: E402
 from skillmatch.credentials import read_file  # noqa: E402
+from skillmatch.domain import OfferedCredential  # noqa: E402
 from skillmatch.gaps import occupation_fit, occupation_gap, occupation_matrix, profile_from_skills  # noqa: E402
 from skillmatch.recommend import Constraints, pathway, recommend  # noqa: E402
 from skillmatch.taxonomy import Taxonomy, load_taxonomy, store_path  # noqa: E402

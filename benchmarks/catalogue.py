@@ -24,9 +24,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from skillmatch.catalogue import Catalogue  # noqa: E402
-from skillmatch.cli import load_matcher  # noqa: E402
+from skillmatch.config import Settings  # noqa: E402
 from skillmatch.credentials import CredentialFormat, TrustList, check_elements, read_file  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER  # noqa: E402
+from skillmatch.matching import open_matcher  # noqa: E402
 from skillmatch.passport import build_passport  # noqa: E402
 from skillmatch.store import CatalogueStore  # noqa: E402
 
@@ -54,7 +55,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--copies", type=int, default=1)
     args = parser.parse_args()
-    matcher = load_matcher(None, DEFAULT_ENCODER)
+    settings = Settings()
+    matcher = open_matcher(settings.data_dir, DEFAULT_ENCODER, training_data=settings.training_data)
     with tempfile.TemporaryDirectory() as tmp:
         store = CatalogueStore.open(args.database_url, Path(tmp))
         catalogue = Catalogue(store, matcher)

@@ -19,9 +19,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from skillmatch.encoder import DEFAULT_ENCODER, load_encoder  # noqa: E402
-from skillmatch.matcher import Matcher  # noqa: E402
-from skillmatch.taxonomy import build_taxonomy, load_taxonomy  # noqa: E402
+from skillmatch.encoder import DEFAULT_ENCODER  # noqa: E402
+from skillmatch.matching import open_matcher  # noqa: E402
+from skillmatch.taxonomy import build_taxonomy  # noqa: E402
 
 
 def main() -> None:
@@ -31,8 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     shutil.rmtree(args.data_dir, ignore_errors=True)
     started = time.perf_counter()
-    report = build_taxonomy([args.source], args.data_dir)
-    taxonomy = load_taxonomy(report.path)
+    build_taxonomy([args.source], args.data_dir)
     print(f"taxonomy store: {time.perf_counter() - started:.1f} s", flush=True)
     last = [0.0]
 
@@ -42,7 +41,7 @@ def main() -> None:
             last[0] = now
             print(f"  {now - started:7.1f} s  {message}: {done:,}/{total:,}", flush=True)
 
-    Matcher(taxonomy, load_encoder(DEFAULT_ENCODER, args.data_dir)).fit(args.data_dir, progress=progress)
+    open_matcher(args.data_dir, DEFAULT_ENCODER, progress=progress)
     seconds = time.perf_counter() - started
     print(f"whole index built in {seconds:.1f} s ({seconds / 60:.1f} min)")
 

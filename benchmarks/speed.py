@@ -45,10 +45,12 @@ def worker(engine: str, n: int) -> None:
     texts = blocks(n + 32)
     warm_up, texts = texts[n:], texts[:n]
     if engine == "ours":
-        from skillmatch.cli import load_matcher
+        from skillmatch.config import Settings
         from skillmatch.encoder import DEFAULT_ENCODER
+        from skillmatch.matching import open_matcher
 
-        matcher = load_matcher(None, DEFAULT_ENCODER)
+        settings = Settings()
+        matcher = open_matcher(settings.data_dir, DEFAULT_ENCODER, training_data=settings.training_data)
         run = matcher.match_skills_batch
         run(texts[:1], top_k=10)
     else:

@@ -1,6 +1,7 @@
 """Fit the matcher's weights and confidence calibration on the development sets, cross-fitted.
 
     .venv/bin/python benchmarks/tune.py [--gold-dir ../shared/benchmarks] [--limit N] [--seeds 3] [--json OUT]
+                                        [--save models/matching-settings.json]
 
 The matcher fits its query adapters on every development item, so evidence computed with those
 adapters is in-sample, and weights tuned on it would favour what the adapter memorised. Here
@@ -13,18 +14,22 @@ several hundredths. A grid of weights is then scored on that evidence, one setti
 (skills, occupations) is chosen by the mean of each file's headline metric (RP@5 for skill
 sentences, MRR for Dutch phrases and occupations) over the seeds, and a logistic regression of
 "is a gold concept" on the chosen score and its lead over the next candidate (on every seed's
-evidence) gives the calibration.
+evidence) gives the calibration. ``--save`` writes the chosen weights and calibrations as the
+matcher's tuned-settings artefact, with the fingerprint of the files tuned on, the encoder and
+taxonomy, the date and the figures reached (``models/matching-settings.json`` is what ships).
 Only the development sets are used; the figures are re-measured elsewhere on unseen data.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import hashlib
 import itertools
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, astuple, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,21 +39,35 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.metrics import evaluate, headline, load_gold  # noqa: E402
-from skillmatch.adapter import AdapterSettings, LabelledText  # noqa: E402
-from skillmatch.cli.common import load_matcher  # noqa: E402
+from skillmatch.adapter import LabelledText  # noqa: E402
+from skillmatch.config import Settings  # noqa: E402
 from skillmatch.encoder import DEFAULT_ENCODER  # noqa: E402
 from skillmatch.errors import InputError  # noqa: E402
-from skillmatch.matcher import Calibration, Channels, Matcher, Weights, blend_title, vacancy_title  # noqa: E402
+from skillmatch.matching import (  # noqa: E402
+    Calibration,
+    Evidence,
+    Matcher,
+    TunedSettings,
+    Weights,
+    blend_title,
+    open_matcher,
+    vacancy_title,
+)
+from skillmatch.matching.settings import KindSettings, Provenance  # noqa: E402
 from skillmatch.outcomes import split_outcomes  # noqa: E402
 from skillmatch.taxonomy import ConceptKind  # noqa: E402
 
-#: The weights tried per kind: (description, lexical, prior, context, title, crosslingual); the
-#: label weight is 1.
+
+def _grid(**values: tuple[float, ...]) -> list[dict[str, float]]:
+    return [dict(zip(values, point, strict=True)) for point in itertools.product(*values.values())]
+
+
+#: The weights tried per kind, by channel (and the vacancy title's share); the label weight is 1.
 GRIDS = {
-    ConceptKind.SKILL: list(itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.05, 0.1, 0.2, 0.3),
-                                              (0.0, 0.05), (0.0, 0.2, 0.4, 0.6), (0.0,), (0.0, 0.05, 0.1, 0.15))),
-    ConceptKind.OCCUPATION: list(itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.05, 0.1, 0.2), (0.0,),
-                                                   (0.0,), (0.2, 0.3, 0.4, 0.5), (0.0,))),
+    ConceptKind.SKILL: _grid(description=(0.0, 0.1, 0.2, 0.3, 0.5), lexical=(0.0, 0.05, 0.1, 0.2, 0.3),
+                             context=(0.0, 0.2, 0.4, 0.6), crosslingual=(0.0, 0.05, 0.1, 0.15)),
+    ConceptKind.OCCUPATION: _grid(description=(0.0, 0.1, 0.2, 0.3, 0.5), lexical=(0.0, 0.05, 0.1, 0.2),
+                                  title=(0.2, 0.3, 0.4, 0.5)),
 }
 
 
@@ -57,10 +76,10 @@ class Collected:
     """One gold file's evidence: per item, the rows of its outcomes (or its whole text and title)."""
 
     ids: list[str]
-    channels: Channels
+    channels: Evidence
     groups: list[tuple[int, int]]  # per item: start row and number of rows
     titles: dict[int, int]  # item -> row of its title's evidence (occupations)
-    title_channels: Channels | None
+    title_channels: Evidence | None
 
 
 def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> Collected:
@@ -79,14 +98,14 @@ def collect(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> Collected
         titled = [(i, vacancy_title(text)) for i, text in enumerate(texts) if vacancy_title(text)]
         titles = {i: row for row, (i, _t) in enumerate(titled)}
         if titled:
-            title_channels = matcher.channels(kind, [t for _i, t in titled])
+            title_channels = matcher.evidence(kind, [t for _i, t in titled])
     flat = [p for group in parts for p in group]
     groups, start = [], 0
     for group in parts:
         groups.append((start, len(group)))
         start += len(group)
     # The grid tries weights that the matcher's settings may leave at 0.
-    channels = matcher.channels(kind, flat, every_channel=True)
+    channels = matcher.evidence(kind, flat, every_channel=True)
     return Collected([item["id"] for item in items], channels, groups, titles, title_channels)
 
 
@@ -115,28 +134,22 @@ def labelled(items: list[dict]) -> list[LabelledText]:
     return [LabelledText(item["text"], tuple(item["gold"])) for item in items]
 
 
-Evidence = dict[str, list[tuple[list[dict], Collected]]]
+HalvesEvidence = dict[str, list[tuple[list[dict], Collected]]]
 
 
 def cross_fitted(matcher: Matcher, kind: ConceptKind, files: dict[str, list[dict]], *,
-                 seed: int | None = None) -> Evidence:
+                 seed: int | None = None) -> HalvesEvidence:
     """Per file, its two halves, each with its evidence computed by an adapter fitted on ESCO's
     pairs and the other halves of every file in ``files`` (with the adapter's own seed, or
     ``seed``). Leaves the matcher without an adapter for ``kind``."""
     split = {name: halves(items) for name, items in files.items()}
-    evidence: Evidence = {name: [] for name in files}
-    settings = matcher.settings
-    if seed is not None:
-        matcher.settings = replace(settings, adapter=replace(settings.adapter or AdapterSettings(), seed=seed))
-    try:
-        for held_out in (0, 1):
-            train = [text for name in files for text in labelled(split[name][1 - held_out])]
-            matcher.adapters_[kind] = matcher.fit_adapter(matcher.indexes_[kind], train)
-            for name in files:
-                part = split[name][held_out]
-                evidence[name].append((part, collect(matcher, kind, part)))
-    finally:
-        matcher.settings = settings
+    evidence: HalvesEvidence = {name: [] for name in files}
+    for held_out in (0, 1):
+        train = [text for name in files for text in labelled(split[name][1 - held_out])]
+        matcher.adapters_[kind] = matcher.fit_adapter(kind, train, seed=seed)
+        for name in files:
+            part = split[name][held_out]
+            evidence[name].append((part, collect(matcher, kind, part)))
     matcher.adapters_.pop(kind, None)
     return evidence
 
@@ -149,7 +162,7 @@ def rank_halves(parts: list[tuple[list[dict], Collected]], weights: Weights, uri
     return ranked
 
 
-def grid_search(settings: list[Weights], evidences: list[Evidence], files: dict[str, list[dict]],
+def grid_search(settings: list[Weights], evidences: list[HalvesEvidence], files: dict[str, list[dict]],
                 uris: list[str]) -> list[tuple[float, Weights, dict[str, float]]]:
     """Each of ``settings`` with its mean headline and per-file headline, best first. A file's
     figure is its mean over ``evidences`` (one per adapter seed)."""
@@ -169,27 +182,34 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3,
                         help="adapter seeds to cross-fit with; each file's figure is their mean (default 3)")
     parser.add_argument("--json", type=Path, help="also write the chosen settings and their figures here")
+    parser.add_argument("--save", type=Path, help="write the chosen settings as the matcher's tuned-settings "
+                                                  "artefact here (models/matching-settings.json ships)")
     args = parser.parse_args()
     started = time.perf_counter()
-    matcher = load_matcher(None, DEFAULT_ENCODER)
+    settings = Settings()
+    matcher = open_matcher(settings.data_dir, DEFAULT_ENCODER, training_data=settings.training_data)
     report: dict[str, dict[str, object]] = {}
+    chosen_settings: dict[ConceptKind, KindSettings] = {}
+    tuned_on: list[Path] = []
     for kind, prefix in ((ConceptKind.SKILL, "skills_"), (ConceptKind.OCCUPATION, "occupations_")):
-        files = {path.stem: load_gold(path)[: args.limit] for path in sorted(args.gold_dir.glob(f"{prefix}*.jsonl"))}
+        paths = sorted(args.gold_dir.glob(f"{prefix}*.jsonl"))
+        files = {path.stem: load_gold(path)[: args.limit] for path in paths}
         if not files:
             continue
+        tuned_on += paths
         uris = matcher.indexes_[kind].uris_
         # A small file's figure moves by several hundredths with the adapter's seed alone (HOUSE,
         # 61 items: RP@5 0.59-0.66), more than most weight changes: the grid is scored per seed.
         evidences = [cross_fitted(matcher, kind, files, seed=seed) for seed in range(args.seeds)]
         current = matcher.weights(kind)
-        label_only = Weights(1.0, title=current.title)
+        label_only = Weights.of(label=1.0, title=current.title)
         # The shipped and the label-only settings are scored even where the grid lacks them.
-        settings = [Weights(1.0, *point) for point in GRIDS[kind]] + [current, label_only]
-        results = grid_search(list(dict.fromkeys(settings)), evidences, files, uris)
+        grid = [Weights.of(label=1.0, **point) for point in GRIDS[kind]] + [current, label_only]
+        results = grid_search(list(dict.fromkeys(grid)), evidences, files, uris)
         shown = results[:5] + [r for r in results if r[1] in (current, label_only) and r not in results[:5]]
         for mean, weights, per_file in shown:
             mark = " (current)" if weights == current else " (label only)" if weights == label_only else ""
-            print(f"{kind.value} {mean:.4f} {weights}{mark}: "
+            print(f"{kind.value} {mean:.4f} {weights.to_dict()}{mark}: "
                   + " ".join(f"{name} {value:.3f}" for name, value in per_file.items()), flush=True)
         mean, chosen, per_file = results[0]
         gold = {f"{seed}:{item['id']}": set(item["gold"]) for seed in range(args.seeds)
@@ -197,13 +217,47 @@ def main() -> None:
         calibration = calibrate(kind, {f"{seed}:{item_id}": found for seed, evidence in enumerate(evidences)
                                        for parts in evidence.values()
                                        for item_id, found in rank_halves(parts, chosen, uris, top_k=11).items()}, gold)
-        report[kind.value] = {"weights": asdict(chosen), "mean": mean, "files": per_file, "seeds": args.seeds,
+        chosen_settings[kind] = KindSettings(chosen, calibration)
+        report[kind.value] = {"weights": chosen.to_dict(), "mean": mean, "files": per_file, "seeds": args.seeds,
                               "current_mean": next(r[0] for r in results if r[1] == current),
                               "label_only_mean": next(r[0] for r in results if r[1] == label_only),
                               "calibration": asdict(calibration)}
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
+    if args.save:
+        save(matcher, chosen_settings, report, tuned_on, args)
     print(f"({time.perf_counter() - started:.0f} s)")
+
+
+def save(matcher: Matcher, chosen: dict[ConceptKind, KindSettings], report: dict[str, dict[str, object]],
+         tuned_on: list[Path], args: argparse.Namespace) -> None:
+    """Write the tuned-settings artefact: a kind this run did not tune keeps the shipped settings."""
+    shipped = matcher.settings.tuned
+    command = " ".join(["benchmarks/tune.py", *sys.argv[1:]])
+    provenance = Provenance(
+        date=datetime.date.today().isoformat(), command=command, encoder=matcher.encoder.name,
+        encoder_fingerprint=matcher.encoder.fingerprint, taxonomy_release=matcher.taxonomy.meta.release,
+        taxonomy_fingerprint=matcher.taxonomy.meta.fingerprint,
+        data_fingerprint=data_fingerprint(tuned_on, limit=args.limit, seeds=args.seeds),
+        figures={kind: {name: round(value, 4) for name, value in entry["files"].items()}  # type: ignore[union-attr]
+                 for kind, entry in report.items()})
+    # Three decimals, as the fit is printed: more would only carry the noise of the fit.
+    chosen = {kind: replace(settings, calibration=Calibration(*(round(value, 3) for value in
+                                                                 astuple(settings.calibration))))
+              for kind, settings in chosen.items()}
+    tuned = TunedSettings(chosen.get(ConceptKind.SKILL, shipped.skills),
+                          chosen.get(ConceptKind.OCCUPATION, shipped.occupations), shipped.threshold, provenance)
+    tuned.save(args.save)
+    print(f"tuned settings written to {args.save}")
+
+
+def data_fingerprint(paths: list[Path], *, limit: int | None, seeds: int) -> str:
+    """What a tuning run saw: the development files (names and bytes), the items taken from each
+    and the adapter seeds."""
+    data = hashlib.sha256(f"limit={limit}|seeds={seeds}".encode())
+    for path in paths:
+        data.update(path.name.encode() + b"\0" + path.read_bytes())
+    return data.hexdigest()[:16]
 
 
 def calibrate(kind: ConceptKind, ranked: dict[str, tuple[list[str], np.ndarray]],

@@ -2,7 +2,7 @@
 vacancy best, each with the skills that matched, their evidence, and the essential skills missing.
 
 >>> index = CandidateIndex().fit({"ada": profile_from_passport(passport)}, taxonomy)  # doctest: +SKIP
->>> role = role_from_text("Python developer", matcher, kind="title")                 # doctest: +SKIP
+>>> role = role_from_occupation(developer_uri, taxonomy)                             # doctest: +SKIP
 >>> [(m.candidate, round(m.score, 2)) for m in index.rank(role, top=5)]              # doctest: +SKIP
 
 A role weighs each skill it asks for (``ESSENTIAL_WEIGHT`` or ``OPTIONAL_WEIGHT`` as in
@@ -32,23 +32,20 @@ import zipfile
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from scipy import sparse
 
 from skillmatch import __version__
+from skillmatch.domain import HeldSkill, SkillProfile
 from skillmatch.errors import InputError, SkillmatchError, StoreError, UnknownConceptError
-from skillmatch.gaps import ESSENTIAL_WEIGHT, OPTIONAL_WEIGHT, HeldSkill, SkillProfile
-from skillmatch.matcher import Matcher, vacancy_title
+from skillmatch.gaps import ESSENTIAL_WEIGHT, OPTIONAL_WEIGHT
 from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 #: Version of the saved index layout; :meth:`CandidateIndex.load` refuses another.
 INDEX_FORMAT = 1
-#: Skills taken from a vacancy's text, on top of its occupation's profile.
-VACANCY_SKILLS = 20
 # Credits are stored as float32 (seven significant digits); reported to six decimals, a confidence
 # of 0.8 reads back as 0.8 rather than 0.800000011920929.
 _DIGITS = 6
@@ -101,39 +98,6 @@ def role_from_occupation(uri: str, taxonomy: Taxonomy) -> Role:
     return Role(label=concept.label("en"), skills=skills, essential=frozenset(essential), occupation=uri)
 
 
-def role_from_text(text: str, matcher: Matcher, *, kind: Literal["title", "vacancy"] = "title") -> Role:
-    """The role for a job title or a whole vacancy text, through the matcher.
-
-    A title becomes the best matching ESCO occupation's role. A vacancy becomes that too, blended
-    with the skills the matcher finds in its text (``VACANCY_SKILLS`` at most): each weighs
-    ``ESSENTIAL_WEIGHT`` × its confidence, or its weight in the profile where that is more, and the
-    ones the matcher links (not merely suggests) are essential as well, since the employer wrote
-    them down. The label says which occupation was chosen, from what, and how surely.
-
-    Raises InputError for an empty or too long text, an unknown ``kind``, or a text that matches no
-    occupation.
-    """
-    if kind not in ("title", "vacancy"):
-        raise InputError(f"kind must be 'title' or 'vacancy', not {kind!r}")
-    found = matcher.match_occupations(text, top_k=1)
-    if not found:
-        raise InputError(f"no ESCO occupation matches {text!r}")
-    best = found[0]
-    role = role_from_occupation(best.uri, matcher.taxonomy)
-    if kind == "title":
-        return replace(role, label=f"{role.label} (ESCO occupation for the title {text.strip()!r}, "
-                                   f"confidence {best.confidence:.2f})")
-    skills = dict(role.skills)
-    matches = matcher.match_skills(text, top_k=VACANCY_SKILLS)
-    for match in matches:
-        skills[match.uri] = max(skills.get(match.uri, 0.0), ESSENTIAL_WEIGHT * match.confidence)
-    linked = {m.uri for m in matches if m.status == "linked"}
-    head = vacancy_title(text) or " ".join(text.split())[:60]
-    label = (f"{role.label} (ESCO occupation for the vacancy {head!r}, confidence {best.confidence:.2f}, "
-             f"with {len(matches)} skills found in its text, {len(linked)} of them linked)")
-    return Role(label=label, skills=skills, essential=role.essential | linked, occupation=best.uri)
-
-
 Profiles = Mapping[str, SkillProfile] | Iterable[tuple[str, Mapping[str, float]]]
 
 
@@ -155,7 +119,7 @@ class CandidateIndex:
 
     def fit(self, profiles: Profiles, taxonomy: Taxonomy) -> CandidateIndex:
         """Index ``profiles``: a mapping of candidate id to :data:`SkillProfile` (from
-        :func:`skillmatch.gaps.profile_from_passport`, with evidence), or (id, {skill URI:
+        :func:`skillmatch.domain.profile_from_passport`, with evidence), or (id, {skill URI:
         confidence}) pairs, which may be a generator so that a million profiles never sit in memory
         as dictionaries.
 

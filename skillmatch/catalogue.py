@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 from skillmatch.credentials import (
     Achievement,
@@ -34,9 +33,18 @@ from skillmatch.credentials import (
     read_file,
     read_offer_csv,
 )
+from skillmatch.domain import (
+    CredentialSkill,
+    Decision,
+    OfferedCredential,
+    Review,
+    SkillLink,
+    credential_skills,
+    taught_skills,
+)
 from skillmatch.errors import CredentialError, UnknownConceptError
-from skillmatch.matcher import Match, Matcher
-from skillmatch.store import CatalogueStore, CredentialRecord, Decision, Review, SkillLink
+from skillmatch.matching import Match, Matcher
+from skillmatch.store import CatalogueStore, CredentialRecord
 from skillmatch.taxonomy import Taxonomy
 
 #: File endings read when a folder is imported.
@@ -44,85 +52,7 @@ CREDENTIAL_SUFFIXES = (".json", ".jsonld", ".jwt")
 #: Skills the matcher proposes per credential (linked and suggested).
 TOP_K = 10
 
-State = Literal["issuer", "confirmed", "linked", "suggested", "rejected"]
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class CredentialSkill:
-    """One ESCO skill of one credential as the institution sees it: the best link (issuer-made
-    before inferred) and the institution's review, which decides the state."""
-
-    link: SkillLink
-    review: Review | None = None
-    #: The matcher's link too, when the issuer also asserted this skill.
-    inferred: SkillLink | None = None
-
-    @property
-    def state(self) -> State:
-        if self.review is not None:
-            return self.review.decision
-        if self.link.origin == "issuer":
-            return "issuer"
-        return "linked" if self.link.status == "linked" else "suggested"
-
-    @property
-    def confidence(self) -> float | None:
-        source = self.inferred or self.link
-        return source.confidence
-
-    @property
-    def accepted(self) -> bool:
-        """Whether the skill is exported and counts as proven: issuer-made, confirmed, or linked
-        with enough confidence, and not rejected."""
-        return self.state in ("issuer", "confirmed", "linked")
-
-
-def credential_skills(record: CredentialRecord) -> list[CredentialSkill]:
-    """A stored credential's skills, strongest first: issuer-made and confirmed ones, then by confidence."""
-    issuer = {link.skill_uri: link for link in record.links if link.origin == "issuer"}
-    inferred = {link.skill_uri: link for link in record.links if link.origin == "inferred"}
-    skills = []
-    for uri in dict.fromkeys([*issuer, *inferred]):
-        link = issuer.get(uri) or inferred[uri]
-        skills.append(CredentialSkill(link, record.reviews.get(uri), inferred.get(uri) if uri in issuer else None))
-    rank = {"confirmed": 0, "issuer": 0, "linked": 1, "suggested": 2, "rejected": 3}
-    return sorted(skills, key=lambda s: (rank[s.state], -(s.confidence or 0.0)))
-
-
-def best_suggestions(skills: Sequence[CredentialSkill]) -> list[CredentialSkill]:
-    """Of the skills that are only suggested, each outcome's most confident one (if no proven
-    skill came from that outcome)."""
-    covered = {(s.inferred or s.link).outcome for s in skills if s.accepted}
-    best: dict[str | None, CredentialSkill] = {}
-    for skill in skills:
-        outcome = (skill.inferred or skill.link).outcome
-        if skill.state != "suggested" or outcome in covered:
-            continue
-        if outcome not in best or (skill.confidence or 0) > (best[outcome].confidence or 0):
-            best[outcome] = skill
-    return list(best.values())
-
-
-@dataclass(frozen=True)
-class OfferedCredential:
-    """A catalogue credential as recommendation, fit and coverage see it: its facts and the ESCO
-    skills it teaches, with their confidence: the accepted ones (issuer-made and confirmed count 1)
-    and each outcome's best suggestion (see :func:`best_suggestions`)."""
-
-    id: str
-    title: str
-    issuer: str | None
-    country: str | None
-    eqf_level: int | None
-    ects: float | None
-    hours: float | None
-    language: str | None
-    format: str
-    stackable: bool | None
-    prerequisites: str | None
-    #: skill URI -> confidence (1.0 for issuer-made and confirmed skills).
-    skills: dict[str, float]
 
 
 def offered_credentials(catalogue: Catalogue) -> list[OfferedCredential]:
@@ -130,14 +60,12 @@ def offered_credentials(catalogue: Catalogue) -> list[OfferedCredential]:
     offered = []
     for record in catalogue.records():
         achievement = catalogue.achievement(record)
-        found = credential_skills(record)
-        skills = {s.link.skill_uri: 1.0 if s.state in ("issuer", "confirmed") else float(s.confidence or 0.0)
-                  for s in [*(s for s in found if s.accepted), *best_suggestions(found)]}
         offered.append(OfferedCredential(
             id=record.id, title=record.title, issuer=record.issuer_name, country=record.country,
             eqf_level=achievement.eqf_level, ects=achievement.ects, hours=achievement.hours,
             language=achievement.language, format=record.format, stackable=achievement.stackable,
-            prerequisites=achievement.prerequisites, skills=skills))
+            prerequisites=achievement.prerequisites,
+            skills=taught_skills(credential_skills(record))))
     return offered
 
 
@@ -202,17 +130,8 @@ class Catalogue:
         if not achievement.id:
             report.failed.append((source, "the credential has no id, so it cannot be told apart in the catalogue"))
             return
-        links = []
-        for alignment, outcome in _issuer_alignments(achievement):
-            if not alignment.is_esco:
-                continue
-            try:
-                concept = self.matcher.taxonomy.get(alignment.uri)
-            except UnknownConceptError:
-                report.warnings.append((achievement.id, f"issuer alignment to {alignment.uri} ({alignment.name!r}) "
-                                                        "is not a concept of the loaded ESCO release; not linked"))
-                continue
-            links.append(SkillLink(concept.uri, concept.label("en"), "issuer", outcome=outcome))
+        links, warnings = issuer_links(achievement, self.matcher.taxonomy)
+        report.warnings.extend((achievement.id, warning) for warning in warnings)
         document = _document(achievement)
         record = CredentialRecord(
             id=achievement.id, format=achievement.format.value, title=achievement.name, document=document,
@@ -335,7 +254,7 @@ def enriched(achievement: Achievement, skills: Sequence[CredentialSkill], fmt: C
     per_outcome: dict[int, list[Alignment]] = {}
     loose = []
     for skill, alignment in zip(accepted, alignments, strict=True):
-        outcome = (skill.inferred or skill.link).outcome
+        outcome = skill.evidence.outcome
         if outcome in position:
             per_outcome.setdefault(position[outcome], []).append(alignment)
         else:
@@ -357,6 +276,26 @@ def _document(achievement: Achievement) -> dict:
     if achievement.format is CredentialFormat.ELM:
         return elm.write_achievement(achievement)
     return openbadges2.write_badge_class(achievement)
+
+
+def issuer_links(achievement: Achievement, taxonomy: Taxonomy) -> tuple[list[SkillLink], list[str]]:
+    """The issuer's ESCO alignments as links (an outcome's alignment keeps that outcome's text),
+    and a warning for each alignment to a URI the loaded ESCO release lacks, which is not linked.
+    Alignments to other frameworks are left out; a skill aligned twice is linked once, where it
+    was aligned first (the whole credential before its outcomes)."""
+    links: dict[str, SkillLink] = {}
+    warnings = []
+    for alignment, outcome in _issuer_alignments(achievement):
+        if not alignment.is_esco:
+            continue
+        try:
+            concept = taxonomy.get(alignment.uri)
+        except UnknownConceptError:
+            warnings.append(f"issuer alignment to {alignment.uri} ({alignment.name!r}) is not a concept of the "
+                            "loaded ESCO release; not linked")
+            continue
+        links.setdefault(concept.uri, SkillLink(concept.uri, concept.label("en"), "issuer", outcome=outcome))
+    return list(links.values()), warnings
 
 
 def _issuer_alignments(achievement: Achievement) -> Iterator[tuple[Alignment, str | None]]:
@@ -407,8 +346,8 @@ def _summary(record: CredentialRecord, achievement: Achievement, skills: Sequenc
         "eu_missing": list(check.missing),
         "skills": [
             {"uri": s.link.skill_uri, "label": s.link.label, "state": s.state, "origin": s.link.origin,
-             "confidence": s.confidence, "outcome": (s.inferred or s.link).outcome,
-             "matched": (s.inferred or s.link).matched,
+             "confidence": s.confidence, "outcome": s.evidence.outcome,
+             "matched": s.evidence.matched,
              "review": None if s.review is None else {"decision": s.review.decision, "reviewer": s.review.reviewer,
                                                       "note": s.review.note,
                                                       "decided_at": s.review.decided_at.isoformat()}}

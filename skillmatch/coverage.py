@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from skillmatch.catalogue import OfferedCredential
+from skillmatch.domain import OfferedCredential
 from skillmatch.errors import InputError
 from skillmatch.gaps import OccupationMatrix, occupation_matrix
 from skillmatch.taxonomy import ConceptKind, Taxonomy

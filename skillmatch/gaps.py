@@ -1,6 +1,6 @@
 """How far a learner's skills are from an ESCO occupation, and which occupations fit them.
 
->>> profile = profile_from_passport(passport)                               # doctest: +SKIP
+>>> profile = skillmatch.domain.profile_from_passport(passport)            # doctest: +SKIP
 >>> gap = occupation_gap(profile, occupation_uri, taxonomy)                 # doctest: +SKIP
 >>> [s.reason for s in gap.missing_essential][:1]                           # doctest: +SKIP
 >>> now, reachable = occupation_fit(profile, taxonomy, offer=offered)       # doctest: +SKIP
@@ -21,9 +21,8 @@ from typing import Literal
 import numpy as np
 from scipy import sparse
 
-from skillmatch.catalogue import OfferedCredential
+from skillmatch.domain import HeldSkill, OfferedCredential, SkillProfile
 from skillmatch.errors import InputError
-from skillmatch.passport import Evidence, Passport
 from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 # ESCO occupations list about 22 essential and 20 optional skills (v1.1.1 means). Optional skills
@@ -50,19 +49,6 @@ _STATUS_ORDER = {"held": 0, "partial": 1, "missing": 2}
 _MISSING_REASON = "no credential proves it or a related skill"
 # Below this a coverage gain is floating-point noise, not a reason to recommend a credential.
 _EPSILON = 1e-9
-
-
-@dataclass(frozen=True)
-class HeldSkill:
-    """One ESCO skill a learner holds, with the evidence for it as sentences people read."""
-
-    uri: str
-    label: str
-    confidence: float
-    evidence: tuple[str, ...] = ()
-
-
-SkillProfile = dict[str, HeldSkill]
 
 
 @dataclass(frozen=True)
@@ -157,15 +143,6 @@ class Fit:
 # -- profiles ---------------------------------------------------------------------------------
 
 
-def profile_from_passport(passport: Passport) -> SkillProfile:
-    """The proven skills of a passport (suggestions are left out), each with its evidence."""
-    profile: SkillProfile = {}
-    for skill in passport.proven:
-        evidence = tuple(_evidence_text(e) for e in skill.evidence if e.state != "suggested")
-        profile[skill.uri] = HeldSkill(skill.uri, skill.label, skill.confidence, evidence)
-    return profile
-
-
 def profile_from_skills(skills: Mapping[str, float], taxonomy: Taxonomy, evidence: str = "") -> SkillProfile:
     """A profile from skill URIs and confidences (a candidate's skills, a catalogue credential's),
     all with the same ``evidence`` sentence. Raises UnknownConceptError for a URI the taxonomy lacks
@@ -179,22 +156,6 @@ def profile_from_skills(skills: Mapping[str, float], taxonomy: Taxonomy, evidenc
             raise InputError(f"the confidence of {concept.label()!r} is {confidence}; it must lie in [0, 1]")
         profile[uri] = HeldSkill(uri, concept.label("en"), float(confidence), (evidence,) if evidence else ())
     return profile
-
-
-def _evidence_text(evidence: Evidence) -> str:
-    source = f"{evidence.credential} ({evidence.issuer})" if evidence.issuer else evidence.credential
-    if evidence.state == "issuer":
-        how = "issuer-asserted"
-    elif evidence.state == "confirmed":
-        how = "confirmed by the institution"
-    else:
-        outcome = evidence.outcome or ""
-        if len(outcome) > 80:
-            outcome = outcome[:78].rsplit(" ", 1)[0].rstrip(",;:. ") + "..."
-        how = f"matched to '{outcome}'" if outcome else "matched by skillmatch"
-        if evidence.confidence is not None:
-            how += f" (confidence {evidence.confidence:.2f})"
-    return f"{source}: {how}"
 
 
 # -- credit through the skill graph -----------------------------------------------------------

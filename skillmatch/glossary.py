@@ -195,13 +195,19 @@ class Glossary:
 
     def glosses(self, texts: Sequence[str]) -> dict[int, str]:
         """The glosses of those ``texts`` that are in the source language and that the glossary changes."""
-        out = {}
+        return self.read(texts)[1]
+
+    def read(self, texts: Sequence[str]) -> tuple[list[bool], dict[int, str]]:
+        """Which ``texts`` are in the source language, and the glosses (by position) of those
+        that the glossary changes."""
+        source, glosses = [], {}
         for i, text in enumerate(texts):
-            if self.is_source_language(text):
+            source.append(self.is_source_language(text))
+            if source[-1]:
                 glossed = self.gloss(text)
                 if glossed.lower() != text.lower():
-                    out[i] = glossed
-        return out
+                    glosses[i] = glossed
+        return source, glosses
 
     def _word(self, word: str) -> str | None:
         if len(word) < 2:

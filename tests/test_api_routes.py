@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.config import ApiSettings
 from api.main import create_app
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from tests.conftest import BROKEN, SAMPLES
 
 SKILL = "http://data.europa.eu/esco/skill/"

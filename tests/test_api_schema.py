@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from api.config import ApiSettings
 from api.main import create_app
 from benchmarks.load import CATALOGUE, ENERGY_ANALYST, TRUST, WALLET, LiveServer, auth, seed
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore, new_token
 

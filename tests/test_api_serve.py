@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from skillmatch.cli import app
 from skillmatch.config import Settings
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
 

@@ -17,6 +17,7 @@ import pytest
 
 from benchmarks.metrics import headline
 from skillmatch.config import Settings
+from skillmatch.matching import TunedSettings
 from skillmatch.taxonomy import build_taxonomy
 from tests.conftest import ESCO, REPO, require_esco
 
@@ -83,9 +84,9 @@ def test_tuning_picks_the_best_cross_fitted_weights_and_calibrates(taxonomy_buil
     the chosen weights score at least the label-only and the shipped settings on the same
     cross-fitted evidence, the reported mean is the mean of the per-file figures, and the
     calibration turns a higher score and a larger lead into a higher confidence."""
-    out = tmp_path / "tune.json"
+    out, saved = tmp_path / "tune.json", tmp_path / "matching-settings.json"
     result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tune.py"), "--limit", "60", "--seeds", "2",
-                             "--json", str(out)], capture_output=True, text=True)
+                             "--json", str(out), "--save", str(saved)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(out.read_text())
     assert set(report) == {"skill", "occupation"}
@@ -93,8 +94,16 @@ def test_tuning_picks_the_best_cross_fitted_weights_and_calibrates(taxonomy_buil
         assert len(chosen["files"]) == (4 if kind == "skill" else 3) and chosen["seeds"] == 2
         assert chosen["mean"] == pytest.approx(sum(chosen["files"].values()) / len(chosen["files"]))
         assert chosen["mean"] >= max(chosen["label_only_mean"], chosen["current_mean"])
-        assert chosen["weights"]["label"] == 1.0
+        assert chosen["weights"]["channels"]["label"] == 1.0
         assert chosen["calibration"]["score_coef"] > 0 and chosen["calibration"]["lead_coef"] > 0
+    # The artefact the matcher reads: the chosen settings, and what they were tuned on.
+    tuned = TunedSettings.load(saved)
+    assert tuned.skills.weights.to_dict() == report["skill"]["weights"]
+    assert tuned.occupations.calibration.lead_coef == round(report["occupation"]["calibration"]["lead_coef"], 3)
+    assert tuned.provenance is not None and "--limit 60" in tuned.provenance.command
+    figures = report["skill"]["files"]
+    assert tuned.provenance.figures["skill"] == {name: round(value, 4) for name, value in figures.items()}
+    assert tuned.provenance.data_fingerprint != TunedSettings.load().provenance.data_fingerprint
 
 
 def test_speed_benchmark_takes_turns_and_reports_both_engines(taxonomy_built: None) -> None:

@@ -15,13 +15,13 @@ from skillmatch.candidates import (
     Role,
     rank_candidates,
     role_from_occupation,
-    role_from_text,
 )
 from skillmatch.errors import InputError, StoreError, UnknownConceptError
 from skillmatch.gaps import ESSENTIAL_WEIGHT as E
 from skillmatch.gaps import OPTIONAL_WEIGHT as O
 from skillmatch.gaps import profile_from_skills
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
+from skillmatch.service import role_from_text
 from skillmatch.taxonomy import Concept, ConceptKind, OccupationSkill, Taxonomy
 from tests.conftest import OCC, S
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from skillmatch.catalogue import Catalogue, credential_skills
+from skillmatch.catalogue import Catalogue
 from skillmatch.config import Settings
 from skillmatch.credentials import CredentialFormat, read_file
+from skillmatch.domain import credential_skills
 from skillmatch.errors import UnknownConceptError
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from tests.conftest import BROKEN, SAMPLES
 
@@ -80,7 +81,7 @@ def test_reviews_survive_remapping_and_win(imported: Catalogue, esco_matcher: Ma
         imported.review(DATAVIS, SKILL + "not-a-skill", "confirmed")
 
     # Another matcher (other settings) makes every credential stale; the reviews stay and win.
-    other = replace(esco_matcher.settings, threshold=0.4)
+    other = replace(esco_matcher.settings, tuned=replace(esco_matcher.settings.tuned, threshold=0.4))
     moved = Catalogue(imported.store, Matcher(esco_matcher.taxonomy, esco_matcher.encoder, settings=other)
                       .fit(Settings().data_dir))
     assert len(moved.remap()) == 38

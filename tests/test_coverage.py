@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from skillmatch.catalogue import OfferedCredential
 from skillmatch.coverage import SECTORS, OccupationCoverage, offer_coverage, overlap
+from skillmatch.domain import OfferedCredential
 from skillmatch.errors import InputError, UnknownConceptError
 from skillmatch.gaps import ESSENTIAL_WEIGHT as E
 from skillmatch.gaps import OPTIONAL_WEIGHT as O
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher
 from skillmatch.taxonomy import Concept, ConceptKind, OccupationSkill, Taxonomy
 from tests.conftest import ISCO, OCC, S
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from skillmatch.catalogue import OfferedCredential
 from skillmatch.config import Settings
+from skillmatch.domain import Evidence, HeldSkill, OfferedCredential, Passport, PassportSkill, profile_from_passport
 from skillmatch.errors import InputError, UnknownConceptError
 from skillmatch.gaps import (
     ESSENTIAL_WEIGHT,
@@ -16,14 +16,11 @@ from skillmatch.gaps import (
     PARTIAL_CREDIT,
     Fit,
     Gap,
-    HeldSkill,
     occupation_fit,
     occupation_gap,
     occupation_matrix,
-    profile_from_passport,
     profile_from_skills,
 )
-from skillmatch.passport import Evidence, Passport, PassportSkill
 from skillmatch.taxonomy import (
     Concept,
     ConceptKind,

@@ -12,7 +12,7 @@ import pytest
 
 from skillmatch.errors import StoreError
 from skillmatch.glossary import Glossary, GlossarySettings, dutch_lemmas, ensure_glossary, parallel_texts
-from skillmatch.matcher import Matcher
+from skillmatch.matching import Matcher, gloss
 from skillmatch.taxonomy import ConceptKind, load_taxonomy
 from tests.conftest import REPO, S
 
@@ -150,39 +150,52 @@ def test_benchmark_phrases_are_told_apart_by_language(esco_glossary: Glossary) -
 
 def test_matcher_blends_a_dutch_texts_evidence_with_its_gloss(esco_matcher: Matcher) -> None:
     texts = ["Melkprocedures", "Python programming"]
-    gloss = esco_matcher.glossary_.gloss(texts[0])
+    glossed = esco_matcher.glossary_.gloss(texts[0])
     share = esco_matcher.settings.gloss
-    assert 0 < share < 1 and gloss != texts[0]
-    blended = esco_matcher.channels(ConceptKind.SKILL, texts)
+    assert 0 < share < 1 and glossed != texts[0]
+    blended = esco_matcher.evidence(ConceptKind.SKILL, texts)
     settings = esco_matcher.settings
     esco_matcher.settings = dataclasses.replace(settings, gloss=0.0)
     try:
-        alone = esco_matcher.channels(ConceptKind.SKILL, [*texts, gloss])
+        alone = esco_matcher.evidence(ConceptKind.SKILL, [*texts, glossed])
     finally:
         esco_matcher.settings = settings
     # Both readings are scored on the candidates of either.
-    both = (alone.label[0] != 0) & (alone.label[2] != 0)
-    either = (alone.label[0] != 0) | (alone.label[2] != 0)
-    assert np.array_equal(blended.label[0] != 0, either) and (either & ~both).any()
+    both = (alone["label"][0] != 0) & (alone["label"][2] != 0)
+    either = (alone["label"][0] != 0) | (alone["label"][2] != 0)
+    assert np.array_equal(blended["label"][0] != 0, either) and (either & ~both).any()
     for name in ("label", "description", "lexical", "context"):
-        got, own = getattr(blended, name), getattr(alone, name)
+        got, own = blended[name], alone[name]
         assert np.allclose(got[0, both], (1 - share) * own[0, both] + share * own[2, both], atol=1e-6)
         assert np.allclose(got[1], own[1], atol=1e-6)  # English: not glossed
     dense = esco_matcher.indexes_[ConceptKind.SKILL]
     for cid in np.flatnonzero(either & ~both)[:20]:
-        text, glossed = (dense.best_label(alone.queries[row], cid).score for row in (0, 2))
-        assert np.isclose(blended.label[0, cid], (1 - share) * text + share * glossed, atol=1e-5)
+        text, gloss_score = (dense.best_label(alone.queries[row], cid).score for row in (0, 2))
+        assert np.isclose(blended["label"][0, cid], (1 - share) * text + share * gloss_score, atol=1e-5)
     assert np.allclose(blended.queries, alone.queries[:2])  # the evidence shown is the text's own
     uris = esco_matcher.indexes_[ConceptKind.SKILL].uris_
     milk = uris.index(next(c.uri for c in esco_matcher.taxonomy.skills if c.label("en") == "perform milk control"))
-    assert alone.label[2, milk] > alone.label[0, milk]  # the gloss is nearer the skill meant
-    assert blended.label[0, milk] > alone.label[0, milk]
+    assert alone["label"][2, milk] > alone["label"][0, milk]  # the gloss is nearer the skill meant
+    assert blended["label"][0, milk] > alone["label"][0, milk]
 
 
-def test_occupations_are_not_glossed(esco_matcher: Matcher) -> None:
-    assert esco_matcher._glosses(ConceptKind.OCCUPATION, ["verpleegkundige"]) == {}
-    assert esco_matcher._glosses(ConceptKind.SKILL, ["Melkprocedures"]) == {0: esco_matcher.glossary_.gloss(
-        "Melkprocedures")}
+def test_dutch_skill_texts_are_read_twice_and_occupations_once(esco_matcher: Matcher) -> None:
+    texts = ["Melkprocedures", "Python programming"]
+    readings = gloss.read(texts, esco_matcher.glossary_, esco_matcher.settings.gloss)
+    assert readings.texts == [*texts, esco_matcher.glossary_.gloss(texts[0])]
+    assert readings.partner.tolist() == [2, 1, 0] and readings.dutch.tolist() == [True, False, False]
+    # Without a share the Dutch text is still told apart (the crosslingual channel needs it), unglossed.
+    alone = gloss.read(texts, esco_matcher.glossary_, 0.0)
+    assert alone.texts == texts and alone.dutch.tolist() == [True, False]
+    # Occupations: the same evidence whatever the gloss share.
+    settings = esco_matcher.settings
+    glossed = esco_matcher.evidence(ConceptKind.OCCUPATION, ["verpleegkundige bij melkprocedures"])
+    esco_matcher.settings = dataclasses.replace(settings, gloss=0.0)
+    try:
+        plain = esco_matcher.evidence(ConceptKind.OCCUPATION, ["verpleegkundige bij melkprocedures"])
+    finally:
+        esco_matcher.settings = settings
+    assert np.array_equal(glossed["label"], plain["label"])
 
 
 def test_mini_taxonomy_has_no_dutch_and_matches_as_before(built: Path) -> None:

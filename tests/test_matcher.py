@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from skillmatch.cli import app
-from skillmatch.context import OccupationContext
 from skillmatch.encoder import EmbeddingCache, load_encoder
 from skillmatch.errors import InputError
 from skillmatch.glossary import Glossary, GlossarySettings
 from skillmatch.index import ConceptIndex, _top_columns
-from skillmatch.matcher import Matcher, MatchSettings, Weights, _chunks
+from skillmatch.matching import Matcher, MatchSettings, Weights
+from skillmatch.matching.context import OccupationContext
+from skillmatch.matching.gloss import Readings
 from skillmatch.taxonomy import ConceptKind, build_taxonomy, load_taxonomy
 from tests.conftest import OCC, MiniEsco, S
 
@@ -148,6 +148,11 @@ def test_top_columns_is_the_exact_top_m() -> None:
 def test_chunks_keep_each_text_beside_its_gloss() -> None:
     # Texts 0-4; texts 1, 3 and 4 have glosses in rows 5, 6 and 7.
     partner = np.array([0, 5, 2, 6, 7, 1, 3, 4])
+
+    def _chunks(partner: np.ndarray, size: int) -> list[np.ndarray]:
+        texts = [str(row) for row in range(len(partner))]
+        return list(Readings(texts, 5, partner, np.zeros(len(partner), dtype=bool), 0.5).chunks(size))
+
     for size in (1, 2, 3, 8):
         chunks = [chunk.tolist() for chunk in _chunks(partner, size)]
         assert sorted(row for chunk in chunks for row in chunk) == list(range(8))
@@ -162,7 +167,7 @@ def test_candidate_channels_equal_max_pooling_over_all_forms(matcher: Matcher) -
     the concept's own forms, computed here the slow way."""
     texts = ["De student kan programmeren in Python", "verpleegkundige zorg en wondverzorging"]
     dense, lexical = matcher.indexes_[ConceptKind.SKILL], matcher.lexical_[ConceptKind.SKILL]
-    channels = matcher.channels(ConceptKind.SKILL, texts)
+    channels = matcher.evidence(ConceptKind.SKILL, texts)
     similarities = dense.similarities(channels.queries)
     ngrams = (lexical.vectors(texts) @ lexical.matrix_.T).toarray()
     pairs = dense.candidates(similarities, matcher.settings.candidate_forms)
@@ -171,11 +176,11 @@ def test_candidate_channels_equal_max_pooling_over_all_forms(matcher: Matcher) -
         labels = [t for t, owners in enumerate(dense.owners_) for c, _l, f in owners if c == cid and f != "description"]
         descriptions = [t for t, owners in enumerate(dense.owners_) for c, _l, f in owners
                         if c == cid and f == "description"]
-        assert channels.label[row, cid] == pytest.approx(similarities[row, labels].max(), abs=1e-6)
+        assert channels["label"][row, cid] == pytest.approx(similarities[row, labels].max(), abs=1e-6)
         expected = similarities[row, descriptions].max() if descriptions else 0.0
-        assert channels.description[row, cid] == pytest.approx(expected, abs=1e-6)
+        assert channels["description"][row, cid] == pytest.approx(expected, abs=1e-6)
         own = [t for t, owners in enumerate(lexical.owners_) for c, _l, _f in owners if c == cid]
-        assert channels.lexical[row, cid] == pytest.approx(ngrams[row, own].max(), abs=1e-5)
+        assert channels["lexical"][row, cid] == pytest.approx(ngrams[row, own].max(), abs=1e-5)
 
 
 def test_lexical_ngrams_are_sklearns_char_wb() -> None:
@@ -222,17 +227,17 @@ def test_occupation_context_lifts_the_skills_of_the_nearest_occupations(matcher:
         assert lift[row, cid[S + "py"]] == 0.0
     assert not OccupationContext(1).fit(matcher.taxonomy, skills,
                                         matcher.indexes_[ConceptKind.OCCUPATION]).lift(occupation_queries).any()
-    channels = matcher.channels(ConceptKind.SKILL, texts)
-    assert matcher.settings.skills.context > 0
-    assert np.all(channels.context[channels.label == 0] == 0)
-    assert channels.context.max() > 0
+    channels = matcher.evidence(ConceptKind.SKILL, texts)
+    assert matcher.weights(ConceptKind.SKILL)["context"] > 0
+    assert np.all(channels["context"][channels["label"] == 0] == 0)
+    assert channels["context"].max() > 0
 
 
 def test_occupation_context_on_esco(esco_matcher: Matcher) -> None:
     """On the real taxonomy a Dutch craft phrase finds the goldsmith through its Dutch label, and
     every lifted skill is in the profile of one of the phrase's ten nearest occupations."""
     text = "Goudsmidswerk, zilverwerk"
-    context = esco_matcher.context_
+    context = esco_matcher.channel(ConceptKind.SKILL, "context").context_
     encoded = esco_matcher.encoder.encode([text], role="query")
     queries = esco_matcher.adapters_[ConceptKind.OCCUPATION].transform(encoded)
     occupations = esco_matcher.indexes_[ConceptKind.OCCUPATION].uris_
@@ -247,58 +252,59 @@ def test_occupation_context_on_esco(esco_matcher: Matcher) -> None:
 def test_crosslingual_channel_scores_dutch_texts_on_their_candidates(esco_matcher: Matcher) -> None:
     """USE's label scores reach Dutch texts only, only on the candidates e5 and the gloss found,
     and each is the best cosine over the skill's labels, computed here the slow way."""
-    index = esco_matcher.crosslingual_
+    index = esco_matcher.channel(ConceptKind.SKILL, "crosslingual").index_.load()
     assert index is not None and index.encoder.name == "use" and not index.descriptions
     assert index.uris_ == esco_matcher.indexes_[ConceptKind.SKILL].uris_
     texts = ["Stalen nemen van vloeistoffen", "Use Python to analyse data"]
-    channels = esco_matcher.channels(ConceptKind.SKILL, texts)
-    dutch, english = channels.crosslingual
+    channels = esco_matcher.evidence(ConceptKind.SKILL, texts)
+    dutch, english = channels["crosslingual"]
     assert not english.any()
-    assert np.count_nonzero(dutch) == np.count_nonzero(channels.label[0])
+    assert np.count_nonzero(dutch) == np.count_nonzero(channels["label"][0])
     queries = index.encoder.encode(texts[:1], role="query")
     offsets, rows = index.label_rows_
     for cid in np.flatnonzero(dutch)[:25].tolist():
         own = rows[offsets[cid] : offsets[cid + 1]]
         assert dutch[cid] == pytest.approx(float((index.matrix_[own] @ queries[0]).max()), abs=1e-5)
-    weights = esco_matcher.settings.skills
-    assert weights.crosslingual > 0
-    without = channels.combine(replace(weights, crosslingual=0.0))
-    assert np.allclose(channels.combine(weights), without + weights.crosslingual * channels.crosslingual)
+    weights = esco_matcher.weights(ConceptKind.SKILL)
+    assert weights["crosslingual"] > 0
+    without = channels.combine(weights.with_channels(crosslingual=0.0))
+    assert np.allclose(channels.combine(weights), without + weights["crosslingual"] * channels["crosslingual"])
 
 
 def test_no_crosslingual_encoder_builds_no_index(built: Path) -> None:
     taxonomy = load_taxonomy(built / "taxonomy.sqlite")
     settings = MatchSettings(crosslingual_encoder=None)
     matcher = Matcher(taxonomy, load_encoder("e5-small", built), settings=settings).fit(built)
-    assert matcher.crosslingual_ is None
+    assert matcher.channel(ConceptKind.SKILL, "crosslingual").index_ is None
     assert not (built / "index" / "use").exists()
-    assert not matcher.channels(ConceptKind.SKILL, ["wondzorg verlenen"]).crosslingual.any()
+    assert not matcher.evidence(ConceptKind.SKILL, ["wondzorg verlenen"], every_channel=True)["crosslingual"].any()
 
 
 def test_combine_is_the_weighted_sum_of_every_channel(matcher: Matcher) -> None:
     """Channels at weight 0 are skipped when combining; the result is the full weighted sum."""
-    channels = matcher.channels(ConceptKind.SKILL, ["wondzorg verlenen", "Python"], every_channel=True)
-    for weights in (Weights(1.0, 0.3, 0.1, 0.05, 0.4, 0.0, 0.1), Weights(0.5), Weights(1.0, 0.0, 0.2)):
-        expected = (weights.label * channels.label + weights.description * channels.description
-                    + weights.lexical * channels.lexical + weights.prior * channels.prior[None, :]
-                    + weights.context * channels.context + weights.crosslingual * channels.crosslingual)
-        assert np.allclose(channels.combine(weights), expected, atol=1e-6)
+    evidence = matcher.evidence(ConceptKind.SKILL, ["wondzorg verlenen", "Python"], every_channel=True)
+    assert list(evidence.channels) == ["label", "description", "lexical", "context", "crosslingual"]
+    for weights in (Weights.of(label=1.0, description=0.3, lexical=0.1, context=0.4, crosslingual=0.1),
+                    Weights.of(label=0.5), Weights.of(label=1.0, lexical=0.2), Weights.of()):
+        expected = sum(weights[name] * values for name, values in evidence.channels.items())
+        assert np.allclose(evidence.combine(weights), expected, atol=1e-6)
 
 
 def test_a_saved_crosslingual_index_is_loaded_on_the_first_dutch_text(built: Path) -> None:
     taxonomy = load_taxonomy(built / "taxonomy.sqlite")
     encoder = load_encoder("e5-small", built)
     first = Matcher(taxonomy, encoder).fit(built)
-    assert first._crosslingual is not None  # just built, so kept
+    assert first.channel(ConceptKind.SKILL, "crosslingual").index_.loaded is not None  # just built, so kept
     matcher = Matcher(taxonomy, encoder).fit(built)
-    assert matcher._crosslingual is None and matcher.fingerprint_ == first.fingerprint_
+    lazy = matcher.channel(ConceptKind.SKILL, "crosslingual").index_
+    assert lazy.loaded is None and matcher.fingerprint_ == first.fingerprint_
     matcher.match_skills("The student can write programs in Python.")
-    assert matcher._crosslingual is None
+    assert lazy.loaded is None
     # The small taxonomy has no Dutch, so its glossary tells no Dutch text: give it some.
     matcher.glossary_ = Glossary(GlossarySettings(min_count=1)).fit(
         [("wonden verzorgen", "care for wounds"), ("wonden verbinden", "dress wounds")])
     dutch = "De student kan wonden verzorgen en verbinden"
     assert matcher.glossary_.is_source_language(dutch)
     matcher.match_skills(dutch)
-    assert matcher._crosslingual is not None
-    assert matcher.crosslingual_.uris_ == matcher.indexes_[ConceptKind.SKILL].uris_
+    assert lazy.loaded is not None
+    assert lazy.loaded.uris_ == matcher.indexes_[ConceptKind.SKILL].uris_

@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from skillmatch.catalogue import Catalogue
 from skillmatch.cli import app
 from skillmatch.credentials import Credential, TrustList, read_file
+from skillmatch.domain import Passport
 from skillmatch.errors import CredentialError
-from skillmatch.matcher import Matcher
-from skillmatch.passport import Passport, build_passport
+from skillmatch.matching import Matcher
+from skillmatch.passport import build_passport
 from skillmatch.store import CatalogueStore
 from tests.conftest import BROKEN, SAMPLES
 

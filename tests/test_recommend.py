@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from skillmatch.catalogue import OfferedCredential
 from skillmatch.config import Settings
+from skillmatch.domain import OfferedCredential
 from skillmatch.errors import InputError
 from skillmatch.gaps import ESSENTIAL_WEIGHT, OPTIONAL_WEIGHT, PARTIAL_CREDIT, occupation_gap, profile_from_skills
 from skillmatch.recommend import Constraints, pathway, recommend

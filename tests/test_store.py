@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
+from skillmatch.domain import SkillLink
 from skillmatch.errors import ConfigurationError, InputError, StoreError
-from skillmatch.store import CatalogueStore, CredentialRecord, SkillLink, database_url
+from skillmatch.store import CatalogueStore, CredentialRecord, database_url
 from skillmatch.store.tables import Base
 
 SKILL = "http://data.europa.eu/esco/skill/"

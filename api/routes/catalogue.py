@@ -28,11 +28,12 @@ from api.schemas import (
     ReviewCreate,
     ReviewPublic,
 )
-from skillmatch.catalogue import Catalogue, CredentialSkill, credential_skills, enriched, offered_credentials
+from skillmatch.catalogue import Catalogue, enriched, offered_credentials, read_document
 from skillmatch.coverage import SECTORS, offer_coverage, overlap
-from skillmatch.credentials import Credential, CredentialFormat, check_elements, read_credential
+from skillmatch.credentials import CredentialFormat, check_elements
+from skillmatch.domain import CredentialSkill, Review, credential_skills, tally
 from skillmatch.errors import CredentialError
-from skillmatch.store import CatalogueStore, CredentialRecord, Review
+from skillmatch.store import CatalogueStore, CredentialRecord
 from skillmatch.store.accounts import Principal
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"], responses=documented(403))
@@ -49,8 +50,7 @@ def import_credential(document: CredentialDocument, principal: CurrentInstitutio
                       response: Response) -> ImportPublic:
     """Import (or update) one of the institution's credentials and map its learning outcomes to
     ESCO skills. 201 when it is new, 200 when it was there already; reviews made earlier stay."""
-    item = read_credential(document, source="the request body")
-    achievement = item.achievement if isinstance(item, Credential) else item
+    achievement = read_document(document, source="the request body")
     if not achievement.id:
         raise CredentialError("the credential has no id, so it cannot be told apart in the catalogue",
                               source="the request body", field="id")
@@ -167,9 +167,8 @@ def _base(record: CredentialRecord) -> dict[str, Any]:
 
 
 def _summary(record: CredentialRecord) -> CredentialSummary:
-    skills = credential_skills(record)
-    return CredentialSummary(**_base(record), skills=sum(s.accepted for s in skills),
-                             suggested=sum(s.state == "suggested" for s in skills))
+    accepted, suggested = tally(credential_skills(record))
+    return CredentialSummary(**_base(record), skills=accepted, suggested=suggested)
 
 
 def _public(catalogue: Catalogue, record: CredentialRecord) -> CredentialPublic:
@@ -182,10 +181,10 @@ def _public(catalogue: Catalogue, record: CredentialRecord) -> CredentialPublic:
 
 
 def _skill(skill: CredentialSkill) -> CredentialSkillPublic:
-    evidence = skill.inferred or skill.link
     return CredentialSkillPublic(uri=skill.link.skill_uri, label=skill.link.label, state=skill.state,
-                                 origin=skill.link.origin, confidence=skill.confidence, outcome=evidence.outcome,
-                                 matched=evidence.matched, review=_review(skill.review) if skill.review else None)
+                                 origin=skill.link.origin, confidence=skill.confidence,
+                                 outcome=skill.evidence.outcome, matched=skill.evidence.matched,
+                                 review=_review(skill.review) if skill.review else None)
 
 
 def _review(review: Review) -> ReviewPublic:

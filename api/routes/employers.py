@@ -21,7 +21,8 @@ from api.schemas import (
     SharedSkill,
 )
 from api.wallet import learner_passport
-from skillmatch.candidates import CandidateIndex, role_from_occupation, role_from_text
+from skillmatch.candidates import CandidateIndex
+from skillmatch.service import resolve_role
 
 router = APIRouter(tags=["employers"], responses=documented(403))
 
@@ -50,10 +51,7 @@ def candidates(body: CandidatesCreate, employer: CurrentEmployer, services: Serv
     job title or a vacancy text), on their proven skills: each with the skills that matched, the
     evidence where they consented to it, and the essential skills they lack."""
     matcher = services.matcher
-    if body.kind == "occupation":
-        role = role_from_occupation(body.role.strip(), matcher.taxonomy)
-    else:
-        role = role_from_text(body.role, matcher, kind=body.kind)
+    role = resolve_role(body.role, matcher, kind=body.kind)
     consents = [c for c in services.accounts.consents_to(employer.id) if "skills" in c.scope]
     profiles = {c.learner_id: learner_passport(c.learner_id, services).profile(evidence="evidence" in c.scope)
                 for c in consents}

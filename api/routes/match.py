@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import CurrentPrincipal, MatcherDep
 from api.errors import documented
 from api.schemas import MatchCreate, MatchPublic, Page, TextMatches
-from skillmatch.matcher import Match
+from skillmatch.matching import Match
 
 router = APIRouter(prefix="/match", tags=["matching"], responses=documented(413))
 

@@ -25,15 +25,13 @@ from api.schemas import (
     PlanPublic,
     VerificationPublic,
 )
-from api.wallet import learner_passport, read_held, upload_text
+from api.wallet import learner_passport, upload_text
 from skillmatch.catalogue import offered_credentials
 from skillmatch.credentials import Verification
-from skillmatch.errors import InputError
 from skillmatch.gaps import occupation_fit, occupation_gap
-from skillmatch.matcher import Matcher
-from skillmatch.recommend import Constraints, pathway, recommend
+from skillmatch.recommend import pathway, recommend
+from skillmatch.service import learner_constraints, read_held, resolve_occupation
 from skillmatch.store.accounts import Consent
-from skillmatch.taxonomy import ConceptKind
 
 router = APIRouter(prefix="/passports/me", tags=["passports"], responses=documented(403))
 
@@ -51,7 +49,7 @@ def add_credential(body: UploadedCredential, learner: CurrentLearner, services: 
     """Add a credential to the passport. A signed one is verified against the trust list: one
     altered after signing is refused (422) with the reason."""
     text = upload_text(body)
-    credential = read_held(text, services, source="the uploaded credential")
+    credential = read_held(text, source="the uploaded credential", store=services.store, trust=services.trust)
     held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
                                       credential_id=credential.id)
     return HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
@@ -93,10 +91,10 @@ def export_passport(learner: CurrentLearner, services: ServicesDep,
 def gap(occupation: Occupation, learner: CurrentLearner, services: ServicesDep) -> GapPublic:
     """What an occupation needs that the passport does not prove yet: each essential and optional
     skill held, partly held (through a related skill) or missing, with the reason."""
-    uri, read_as = resolve_occupation(occupation, services.matcher)
+    target = resolve_occupation(occupation, services.matcher)
     profile = learner_passport(learner.id, services).profile()
-    result = occupation_gap(profile, uri, services.matcher.taxonomy)
-    return GapPublic.model_validate({**result.to_dict(), "read_as": read_as})
+    result = occupation_gap(profile, target.uri, services.matcher.taxonomy)
+    return GapPublic.model_validate({**result.to_dict(), "read_as": target.read_as})
 
 
 @router.get("/fit", response_model=FitsPublic)
@@ -124,20 +122,16 @@ def recommendations(
 ) -> PlanPublic:
     """The catalogue credentials that close the gap to an occupation, best first, each with the
     missing skills it covers and why it ranks where it does, and the plan as a pathway."""
-    uri, read_as = resolve_occupation(occupation, services.matcher)
+    target = resolve_occupation(occupation, services.matcher)
     wallet = learner_passport(learner.id, services)
     profile = wallet.profile()
     offer = offered_credentials(catalogue)
-    levels = [c.eqf_level for c in wallet.passport.credentials if c.eqf_level]
-    constraints = Constraints(max_ects=max_ects, max_eqf=max_eqf, learner_eqf=max(levels) if levels else None,
-                              languages=frozenset(lang) if lang else None,
-                              exclude=frozenset(c.achievement_id for c in wallet.passport.credentials
-                                                if c.achievement_id))
+    constraints = learner_constraints(wallet.passport, max_ects=max_ects, max_eqf=max_eqf, languages=lang)
     taxonomy = services.matcher.taxonomy
-    plan = recommend(profile, uri, offer, taxonomy, constraints=constraints, limit=limit)
-    steps = pathway(profile, uri, offer, taxonomy, constraints=constraints)
+    plan = recommend(profile, target.uri, offer, taxonomy, constraints=constraints, limit=limit)
+    steps = pathway(profile, target.uri, offer, taxonomy, constraints=constraints)
     data = plan.to_dict()
-    data["target"]["read_as"] = read_as
+    data["target"]["read_as"] = target.read_as
     data["pathway"] = [PathwayStepPublic(number=s.number, eqf_level=s.eqf_level, reason=s.reason,
                                          credentials=[r.credential.id for r in s.recommendations]) for s in steps]
     return PlanPublic.model_validate(data)
@@ -167,20 +161,6 @@ def list_consents(learner: CurrentLearner, accounts: AccountsDep, page: PageDep)
     """Every consent given, standing or revoked, newest first."""
     consents = accounts.consents(learner.id)
     return Page(data=[_consent(c) for c in page.of(consents)], count=len(consents))
-
-
-def resolve_occupation(target: str, matcher: Matcher) -> tuple[str, str | None]:
-    """An occupation URI as given, or the occupation a job title matches best and how it was read."""
-    if target.startswith(("http://", "https://")):
-        concept = matcher.taxonomy.get(target)
-        if concept.kind is not ConceptKind.OCCUPATION:
-            raise InputError(f"{target!r} is an ESCO {concept.kind.value} ({concept.label()!r}), not an occupation")
-        return concept.uri, None
-    best = matcher.match_occupations(target, top_k=1)
-    if not best:
-        raise InputError(f"no ESCO occupation matches {target!r}")
-    return best[0].uri, (f"{target!r} read as the ESCO occupation {best[0].label!r} ({best[0].uri}, "
-                         f"confidence {best[0].confidence:.2f})")
 
 
 def _verification(verification: Verification) -> VerificationPublic:

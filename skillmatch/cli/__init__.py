@@ -36,7 +36,7 @@ from skillmatch.cli.credentials import (
 from skillmatch.config import Settings
 from skillmatch.encoder import DEFAULT_ENCODER
 from skillmatch.errors import InputError, SkillmatchError
-from skillmatch.matcher import Match
+from skillmatch.matching import Match
 from skillmatch.taxonomy import (
     ConceptKind,
     SearchHit,
@@ -100,22 +100,20 @@ def demo(data_dir: DataDir = None) -> None:
         out.print(table)
 
         wallet = sorted((SAMPLES / "wallet").iterdir())
-        passport, rejected = make_passport(wallet, SAMPLES / "trust.json", store, matcher)
+        passport, _rejected = make_passport(wallet, SAMPLES / "trust.json", store, matcher)
         out.print(f"\n[bold]sample passport[/] from {len(wallet)} held credentials ({SAMPLES / 'wallet'}):")
-        for file, problem in rejected:
-            err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
         print_passport(passport)
 
         from skillmatch.catalogue import offered_credentials
-        from skillmatch.gaps import occupation_gap, profile_from_passport
-        from skillmatch.recommend import Constraints, pathway, recommend
+        from skillmatch.domain import profile_from_passport
+        from skillmatch.gaps import occupation_gap
+        from skillmatch.recommend import pathway, recommend
+        from skillmatch.service import learner_constraints
 
         profile = profile_from_passport(passport)
         out.print(f"\n[bold]gap to the sample learner's target occupation[/] ({SAMPLE_TARGET}):")
         advice.print_gap(occupation_gap(profile, SAMPLE_TARGET, matcher.taxonomy))
-        held = frozenset(c.achievement_id for c in passport.credentials if c.achievement_id)
-        levels = [c.eqf_level for c in passport.credentials if c.eqf_level]
-        constraints = Constraints(exclude=held, learner_eqf=max(levels) if levels else None, max_ects=30)
+        constraints = learner_constraints(passport, max_ects=30)
         offer = offered_credentials(catalogue)
         out.print("\n[bold]next credentials from the sample catalogue[/] (budget 30 ECTS):")
         advice.print_plan(recommend(profile, SAMPLE_TARGET, offer, matcher.taxonomy, constraints=constraints),

@@ -3,7 +3,6 @@ employers, ``coverage`` for institutions. Every answer is printed with its reaso
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,36 +15,32 @@ from skillmatch.encoder import DEFAULT_ENCODER
 from skillmatch.errors import InputError
 
 if TYPE_CHECKING:
-    from skillmatch.gaps import Gap, SkillProfile
-    from skillmatch.matcher import Matcher
-    from skillmatch.passport import Passport
+    from skillmatch.domain import Passport, SkillProfile
+    from skillmatch.gaps import Gap
+    from skillmatch.matching import Matcher
     from skillmatch.recommend import PathwayStep, Plan
 
 Held = Annotated[list[Path], typer.Argument(help="The learner's held credentials (any format).")]
 Target = Annotated[str, typer.Argument(help="The target role: an ESCO occupation URI or a job title (any language).")]
-OCCUPATION_BASE = "http://data.europa.eu/esco/occupation/"
 
 
-def resolve_occupation(target: str, matcher: Matcher) -> str:
-    """An occupation URI as given, or the occupation a job title matches best (said on stderr)."""
-    if target.startswith(OCCUPATION_BASE):
-        return matcher.taxonomy.get(target).uri
-    best = matcher.match_occupations(target, top_k=1)
-    if not best:
-        raise InputError(f"no ESCO occupation matches {target!r}")
-    err.print(f"{target!r} read as the ESCO occupation {best[0].label!r} ({best[0].uri}, "
-              f"confidence {best[0].confidence:.2f})", highlight=False)
-    return best[0].uri
+def occupation_of(target: str, matcher: Matcher) -> str:
+    """The occupation URI ``target`` means (see :func:`skillmatch.service.resolve_occupation`); how
+    a job title was read is said on stderr."""
+    from skillmatch.service import resolve_occupation
+
+    resolved = resolve_occupation(target, matcher)
+    if resolved.read_as:
+        err.print(resolved.read_as, highlight=False)
+    return resolved.uri
 
 
 def learner_profile(files: list[Path], trust: Path | None, database_url: str | None, data_dir: Path | None,
                     encoder: str) -> tuple[SkillProfile, Passport, Matcher]:
-    from skillmatch.gaps import profile_from_passport
+    from skillmatch.domain import profile_from_passport
 
     matcher = load_matcher(data_dir, encoder)
-    passport, rejected = make_passport(files, trust, open_store(database_url, data_dir), matcher)
-    for file, problem in rejected:
-        err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
+    passport, _rejected = make_passport(files, trust, open_store(database_url, data_dir), matcher)
     return profile_from_passport(passport), passport, matcher
 
 
@@ -63,7 +58,7 @@ def gap(
 
     with errors():
         profile, _passport, matcher = learner_profile(files, trust, database_url, data_dir, encoder)
-        result = occupation_gap(profile, resolve_occupation(target, matcher), matcher.taxonomy)
+        result = occupation_gap(profile, occupation_of(target, matcher), matcher.taxonomy)
         if json_output:
             out.print_json(data=result.to_dict())
         else:
@@ -125,20 +120,16 @@ def recommend(
     """The catalogue credentials that close the gap to a target occupation, as a pathway, each
     with the missing skills it covers and why it ranks where it does."""
     from skillmatch.catalogue import Catalogue, offered_credentials
-    from skillmatch.recommend import Constraints, pathway
+    from skillmatch.recommend import pathway
     from skillmatch.recommend import recommend as make_plan
+    from skillmatch.service import learner_constraints
 
     with errors():
         profile, passport, matcher = learner_profile(files, trust, database_url, data_dir, encoder)
-        occupation = resolve_occupation(target, matcher)
+        occupation = occupation_of(target, matcher)
         offer = offered_credentials(Catalogue(open_store(database_url, data_dir), matcher))
-        levels = [c.eqf_level for c in passport.credentials if c.eqf_level]
-        constraints = Constraints(max_ects=max_ects, max_eqf=max_eqf, learner_eqf=max(levels) if levels else None,
-                                  exclude=frozenset(c.achievement_id for c in passport.credentials
-                                                    if c.achievement_id),
-                                  languages=frozenset(lang) if lang else None,
-                                  institutions=frozenset(institution) if institution else None,
-                                  formats=frozenset(fmt) if fmt else None)
+        constraints = learner_constraints(passport, max_ects=max_ects, max_eqf=max_eqf, languages=lang,
+                                          institutions=institution, formats=fmt)
         plan = make_plan(profile, occupation, offer, matcher.taxonomy, constraints=constraints, limit=limit)
         steps = pathway(profile, occupation, offer, matcher.taxonomy, constraints=constraints)
         if json_output:
@@ -178,7 +169,8 @@ def candidates(
     json_output: JsonFlag = False,
 ) -> None:
     """Rank candidates for a role on their proven skills, with the evidence and missing essentials."""
-    from skillmatch.candidates import CandidateIndex, role_from_occupation, role_from_text
+    from skillmatch.candidates import CandidateIndex
+    from skillmatch.service import profile_from_passport_file, resolve_role
 
     with errors():
         matcher = load_matcher(data_dir, encoder)
@@ -187,12 +179,10 @@ def candidates(
                 text = Path(role).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read the vacancy text {role}: {exc}") from exc
-            wanted = role_from_text(text, matcher, kind="vacancy")
-        elif role.startswith(OCCUPATION_BASE):
-            wanted = role_from_occupation(role, matcher.taxonomy)
+            wanted = resolve_role(text, matcher, kind="vacancy")
         else:
-            wanted = role_from_text(role, matcher, kind="title")
-        profiles = {str(path): passport_skills(path, matcher) for path in passports}
+            wanted = resolve_role(role, matcher)
+        profiles = {str(path): profile_from_passport_file(path, matcher.taxonomy) for path in passports}
         ranked = CandidateIndex().fit(profiles, matcher.taxonomy).rank(wanted, top=top)
         if json_output:
             out.print_json(data={"role": wanted.label, "candidates": [
@@ -207,24 +197,6 @@ def candidates(
             table.add_row(c.candidate, f"{c.score:.2f}", ", ".join(label for _u, label, _c in c.matched[:8]),
                           ", ".join(label for _u, label in c.missing_essential[:8]))
         out.print(table)
-
-
-def passport_skills(path: Path, matcher: Matcher) -> SkillProfile:
-    """A passport JSON file (``passport build --json``) as a skill profile."""
-    from skillmatch.gaps import HeldSkill
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        skills = data["skills"]
-        profile = {}
-        for skill in skills:
-            concept = matcher.taxonomy.get(skill["uri"])
-            evidence = tuple(f"{e['credential']} ({e['origin']})" for e in skill.get("evidence", []))
-            profile[concept.uri] = HeldSkill(concept.uri, concept.label("en"), float(skill["confidence"]), evidence)
-        return profile
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{path} is not a passport written by `skillmatch passport build --json` "
-                         f"({exc.__class__.__name__}: {exc})") from exc
 
 
 def coverage(

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from skillmatch.config import Settings
 from skillmatch.encoder import SPECS
 from skillmatch.errors import SkillmatchError
-from skillmatch.matcher import Matcher, open_matcher
+from skillmatch.matching import Matcher, open_matcher
 from skillmatch.taxonomy import Taxonomy, load_taxonomy, store_path
 
 out = Console()

@@ -29,8 +29,8 @@ from skillmatch.errors import InputError
 # costs 0.4 s that ``map-skills`` (cold start target 5 s) would otherwise pay too.
 if TYPE_CHECKING:
     from skillmatch.catalogue import Catalogue, ImportReport
-    from skillmatch.matcher import Matcher
-    from skillmatch.passport import Passport
+    from skillmatch.domain import Passport
+    from skillmatch.matching import Matcher
     from skillmatch.store import CatalogueStore
 
 class ExportFormat(StrEnum):
@@ -109,14 +109,16 @@ def print_import(report: ImportReport, *, as_json: bool) -> None:
 @catalogue_app.command("list")
 def catalogue_list(database_url: DatabaseUrl = None, data_dir: DataDir = None, json_output: JsonFlag = False) -> None:
     """The credentials in the catalogue with their level, load and skills."""
-    from skillmatch.catalogue import credential_skills
+    from skillmatch.domain import credential_skills, tally
 
     with errors():
         records = open_store(database_url, data_dir).credentials()
-        rows = [{"id": r.id, "title": r.title, "issuer": r.issuer_name, "eqf_level": r.eqf_level, "ects": r.ects,
-                 "skills": sum(s.accepted for s in credential_skills(r)),
-                 "suggested": sum(s.state == "suggested" for s in credential_skills(r)),
-                 "mapped": r.mapped_with is not None} for r in records]
+        rows = []
+        for r in records:
+            accepted, suggested = tally(credential_skills(r))
+            rows.append({"id": r.id, "title": r.title, "issuer": r.issuer_name, "eqf_level": r.eqf_level,
+                         "ects": r.ects, "skills": accepted, "suggested": suggested,
+                         "mapped": r.mapped_with is not None})
         if json_output:
             out.print_json(data={"data": rows, "count": len(rows)})
             return
@@ -135,8 +137,9 @@ def catalogue_show(
     json_output: JsonFlag = False,
 ) -> None:
     """One credential: its ESCO skills with their evidence and review, and the EU 2022 element check."""
-    from skillmatch.catalogue import credential_skills, read_document
+    from skillmatch.catalogue import read_document
     from skillmatch.credentials import check_elements
+    from skillmatch.domain import credential_skills
 
     with errors():
         record = open_store(database_url, data_dir).get(credential_id)
@@ -146,16 +149,15 @@ def catalogue_show(
             out.print_json(data={
                 "id": record.id, "title": record.title,
                 "skills": [{"uri": s.link.skill_uri, "label": s.link.label, "state": s.state,
-                            "confidence": s.confidence, "outcome": (s.inferred or s.link).outcome,
-                            "matched": (s.inferred or s.link).matched} for s in skills],
+                            "confidence": s.confidence, "outcome": s.evidence.outcome,
+                            "matched": s.evidence.matched} for s in skills],
                 "eu_elements": [{"key": e.key, "label": e.label, "mandatory": e.mandatory,
                                  "status": e.status.value} for e in check]})
             return
         table = Table("skill", "state", "confidence", "matched", "outcome", title=record.title)
         for s in skills:
-            evidence = s.inferred or s.link
             table.add_row(s.link.label, s.state, "" if s.confidence is None else f"{s.confidence:.2f}",
-                          evidence.matched or "", evidence.outcome or "")
+                          s.evidence.matched or "", s.evidence.outcome or "")
         out.print(table)
         missing = [check[key].label for key in check.missing]
         out.print("EU 2022 mandatory elements missing: " + (", ".join(missing) if missing else "none"))
@@ -226,8 +228,6 @@ def passport_build(
     with errors():
         passport, rejected = make_passport(files, trust, open_store(database_url, data_dir),
                                            load_matcher(data_dir, encoder))
-        for file, problem in rejected:
-            err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
         if json_output or jsonld:
             data = passport.to_jsonld() if jsonld else passport.to_dict()
             if not jsonld:
@@ -241,33 +241,22 @@ def passport_build(
 
 def make_passport(files: list[Path], trust_file: Path | None, store: CatalogueStore,
                   matcher: Matcher) -> tuple[Passport, list[tuple[str, str]]]:
-    """Read the held credentials (badge classes referenced by URL come from the catalogue), verify
-    them against the trust list, and build the passport; unreadable or tampered files are returned
-    with the reason instead."""
-    from skillmatch.catalogue import CatalogueBadges
-    from skillmatch.credentials import Credential, TrustList, read_file
-    from skillmatch.errors import CredentialError
-    from skillmatch.passport import build_passport
+    """The passport of the held credential files (see :func:`skillmatch.service.wallet_passport`),
+    verified against the trust list, and the files rejected with the reason (both said on stderr)."""
+    from skillmatch.credentials import TrustList
+    from skillmatch.service import wallet_passport
 
-    trust_path = trust_file or Settings().trust_list
-    trust = TrustList.load(trust_path) if trust_path else None
-    badge_classes = CatalogueBadges(store)
-    held: list[Credential] = []
-    rejected: list[tuple[str, str]] = []
-    for file in files:
-        try:
-            item = read_file(file, trust=trust, badge_classes=badge_classes)
-        except CredentialError as exc:
-            rejected.append((str(file), exc.problem))
-            continue
-        if not isinstance(item, Credential):
-            rejected.append((str(file), "this is a badge class or achievement (what a credential certifies), "
-                                        "not a credential someone holds"))
-            continue
-        held.append(item)
-    if not held and not rejected:
+    if not files:
         raise InputError("no credentials given")
-    return build_passport(held, matcher, catalogue=store), rejected
+    trust_path = trust_file or Settings().trust_list
+    wallet = wallet_passport([(str(file), file) for file in files], matcher, store=store,
+                             trust=TrustList.load(trust_path) if trust_path else None)
+    rejected = [(str(files[position]), problem) for position, problem in wallet.rejected]
+    for file, problem in rejected:
+        err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
+    for warning in wallet.passport.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    return wallet.passport, rejected
 
 
 def print_passport(passport: Passport) -> None:

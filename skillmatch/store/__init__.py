@@ -1,13 +1,7 @@
-"""Persistent stores beside the taxonomy: the credential catalogue (SQLite or PostgreSQL)."""
+"""Persistent stores beside the taxonomy: the credential catalogue (SQLite or PostgreSQL).
 
-from skillmatch.store.catalogue import (
-    CatalogueStore,
-    CredentialRecord,
-    Decision,
-    Origin,
-    Review,
-    SkillLink,
-    database_url,
-)
+The records it stores are the domain's (:mod:`skillmatch.domain`): skill links and reviews."""
 
-__all__ = ["CatalogueStore", "CredentialRecord", "Decision", "Origin", "Review", "SkillLink", "database_url"]
+from skillmatch.store.catalogue import CatalogueStore, CredentialRecord, database_url
+
+__all__ = ["CatalogueStore", "CredentialRecord", "database_url"]

@@ -20,38 +20,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from skillmatch.domain import Decision, Review, SkillLink
 from skillmatch.errors import ConfigurationError, InputError, StoreError
 from skillmatch.store.tables import CredentialRow, ReviewRow, SkillLinkRow
 from skillmatch.store.transaction import transaction
 
-Origin = Literal["issuer", "inferred"]
-Decision = Literal["confirmed", "rejected"]
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-@dataclass(frozen=True)
-class SkillLink:
-    """An ESCO skill linked to a credential, with the evidence for it."""
-
-    skill_uri: str
-    label: str
-    origin: Origin
-    confidence: float | None = None
-    score: float | None = None
-    status: str | None = None
-    outcome: str | None = None
-    matched: str | None = None
-    matched_lang: str | None = None
-    form: str | None = None
-
-
-@dataclass(frozen=True)
-class Review:
-    skill_uri: str
-    decision: Decision
-    decided_at: datetime
-    reviewer: str | None = None
-    note: str | None = None
 
 
 @dataclass(frozen=True)

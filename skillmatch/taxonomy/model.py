@@ -294,7 +294,7 @@ class Taxonomy:
         labels containing all the words, then labels where the last word is only a prefix.
 
         This is lexical lookup for people browsing the taxonomy; semantic matching of free
-        text lives in :mod:`skillmatch.matcher`.
+        text lives in :mod:`skillmatch.matching`.
         """
         query = normalise(text)
         tokens = _TOKEN.findall(query)

@@ -18,10 +18,14 @@ match itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from skillmatch.index import ConceptIndex, _expand, _grouped
-from skillmatch.taxonomy import Taxonomy
+from skillmatch.matching.artefacts import Artefacts
+from skillmatch.matching.channel import Chunk
+from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 
 class OccupationContext:
@@ -67,3 +71,27 @@ class OccupationContext:
         lifted = np.zeros((len(queries), self.n_skills_), dtype=np.float32)
         np.maximum.at(lifted, (rows, skills), np.repeat(above.ravel(), counts))
         return lifted
+
+
+class ContextChannel:
+    """The occupation context as an evidence channel of skills: the lift of each candidate."""
+
+    name = "context"
+    kinds = frozenset({ConceptKind.SKILL})
+    blended = True
+
+    def fit(self, kind: ConceptKind, artefacts: Artefacts) -> ContextChannel:
+        self.context_ = OccupationContext(artefacts.settings.context_occupations).fit(
+            artefacts.taxonomy, artefacts.dense[ConceptKind.SKILL], artefacts.dense[ConceptKind.OCCUPATION])
+        # Read at scoring time: tune.py swaps in adapters that never saw the items it scores.
+        self.adapters_ = artefacts.adapters
+        self.fingerprints_ = [artefacts.dense[k].fingerprint_ for k in (ConceptKind.SKILL, ConceptKind.OCCUPATION)]
+        return self
+
+    def score(self, chunk: Chunk, pairs: np.ndarray) -> np.ndarray:
+        occupation = self.adapters_.get(ConceptKind.OCCUPATION)
+        lift = self.context_.lift(occupation.transform(chunk.encoded) if occupation else chunk.encoded)
+        return lift[pairs[:, 0], pairs[:, 1]]
+
+    def describe(self) -> dict[str, Any]:
+        return {"occupations": self.context_.occupations, "indexes": self.fingerprints_}

@@ -1,0 +1,190 @@
+"""A learner's skills passport: every ESCO skill their credentials prove, with the evidence, and
+the credentials themselves. Built by :func:`skillmatch.passport.build_passport`; plain data here.
+
+A skill is *proven* by a credential when its issuer asserted it, the institution confirmed it, or
+the matcher linked it with a confidence above the threshold; below it, the skill is *suggested*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from skillmatch.credentials.model import Verification
+from skillmatch.domain.links import Decision, Origin
+
+#: Where skillmatch's own passport terms live in JSON-LD; skills are ESCO URIs, labels SKOS.
+VOCABULARY = "https://w3id.org/skillmatch/passport#"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why one credential proves one skill."""
+
+    credential_id: str | None
+    credential: str
+    issuer: str | None
+    origin: Origin
+    #: issuer, confirmed, linked (all three prove the skill) or suggested.
+    state: str
+    confidence: float | None
+    outcome: str | None
+    matched: str | None
+    reviewed: Decision | None
+    verified: bool
+    issued_on: datetime | None
+
+
+@dataclass(frozen=True)
+class PassportSkill:
+    uri: str
+    label: str
+    #: The top of ESCO's skill hierarchy above the skill (skills, knowledge, transversal, language).
+    pillar: str
+    #: The nearest ESCO skill group above the skill.
+    group: str | None
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def proven(self) -> bool:
+        return any(e.state != "suggested" for e in self.evidence)
+
+    @property
+    def confidence(self) -> float:
+        """1 where an issuer asserted the skill or an institution confirmed it, else the matcher's best."""
+        return max((1.0 if e.origin == "issuer" or e.reviewed == "confirmed" else e.confidence or 0.0)
+                   for e in self.evidence)
+
+
+@dataclass(frozen=True)
+class HeldCredential:
+    id: str | None
+    #: The id of what it certifies (the badge class, achievement or specification).
+    achievement_id: str | None
+    title: str
+    issuer: str | None
+    country: str | None
+    format: str
+    eqf_level: int | None
+    ects: float | None
+    hours: float | None
+    issued_on: datetime | None
+    expires: datetime | None
+    verification: Verification
+    #: Mandatory elements of the EU 2022 Recommendation that the credential does not state.
+    eu_missing: tuple[str, ...]
+    skills: int
+
+
+@dataclass(frozen=True)
+class Passport:
+    learner: str | None
+    credentials: tuple[HeldCredential, ...]
+    skills: tuple[PassportSkill, ...]
+    generated_at: datetime
+    #: What the passport could not use, in words: issuer alignments to URIs the loaded ESCO lacks.
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total_ects(self) -> float:
+        return sum(c.ects or 0.0 for c in self.credentials)
+
+    @property
+    def total_hours(self) -> float:
+        """Study load in hours: stated hours, else ECTS at 28 hours."""
+        return sum(c.hours if c.hours is not None else (c.ects or 0.0) * 28 for c in self.credentials)
+
+    @property
+    def proven(self) -> list[PassportSkill]:
+        return [s for s in self.skills if s.proven]
+
+    @property
+    def suggested(self) -> list[PassportSkill]:
+        return [s for s in self.skills if not s.proven]
+
+    def by_pillar(self) -> dict[str, list[PassportSkill]]:
+        """The proven skills by ESCO pillar."""
+        groups: dict[str, list[PassportSkill]] = {}
+        for skill in self.proven:
+            groups.setdefault(skill.pillar, []).append(skill)
+        return groups
+
+    def to_dict(self) -> dict:
+        return {
+            "learner": self.learner,
+            "generated_at": self.generated_at.isoformat(),
+            "total_ects": self.total_ects,
+            "total_hours": self.total_hours,
+            "credentials": [_held_dict(c) for c in self.credentials],
+            "skills": [_skill_dict(s) for s in self.proven],
+            "suggested": [_skill_dict(s) for s in self.suggested],
+            "by_pillar": {pillar: [s.uri for s in skills] for pillar, skills in self.by_pillar().items()},
+        }
+
+    def to_jsonld(self) -> dict:
+        """The passport as JSON-LD: skills by their ESCO URI with SKOS labels, credentials and
+        evidence in skillmatch's passport vocabulary (``VOCABULARY``)."""
+        context = {
+            "@vocab": VOCABULARY,
+            "skos": "http://www.w3.org/2004/02/skos/core#",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "label": "skos:prefLabel",
+            "generatedAt": {"@id": "generatedAt", "@type": "xsd:dateTime"},
+            "issuedOn": {"@id": "issuedOn", "@type": "xsd:dateTime"},
+            "confidence": {"@id": "confidence", "@type": "xsd:decimal"},
+            "credential": {"@type": "@id"},
+            "skills": {"@id": "skill", "@container": "@set"},
+            "credentials": {"@id": "holds", "@container": "@set"},
+            "evidence": {"@container": "@set"},
+        }
+        held = []
+        for c in self.credentials:
+            entry = {"@type": "HeldCredential", "title": c.title, "issuer": c.issuer, "format": c.format,
+                     "eqfLevel": c.eqf_level, "ects": c.ects, "verification": c.verification.status}
+            if c.id:
+                entry["@id"] = c.id
+            if c.issued_on:
+                entry["issuedOn"] = c.issued_on.isoformat()
+            held.append({k: v for k, v in entry.items() if v is not None})
+        skills = []
+        for s in self.skills:
+            evidence = []
+            for e in s.evidence:
+                item = {"@type": "Evidence", "credential": e.credential_id, "origin": e.origin, "state": e.state,
+                        "confidence": e.confidence, "outcome": e.outcome, "matched": e.matched,
+                        "reviewed": e.reviewed, "verified": e.verified}
+                evidence.append({k: v for k, v in item.items() if v is not None})
+            skills.append({"@id": s.uri, "@type": "skos:Concept", "label": {"@value": s.label, "@language": "en"},
+                           "pillar": s.pillar, "group": s.group, "confidence": round(s.confidence, 4),
+                           "proven": s.proven, "evidence": evidence})
+        document = {"@context": context, "@type": "SkillsPassport", "generatedAt": self.generated_at.isoformat(),
+                    "totalEcts": self.total_ects, "credentials": held, "skills": skills}
+        if self.learner:
+            document["learner"] = self.learner
+        return document
+
+
+
+def _held_dict(c: HeldCredential) -> dict:
+    return {
+        "id": c.id, "achievement_id": c.achievement_id, "title": c.title, "issuer": c.issuer, "country": c.country,
+        "format": c.format,
+        "eqf_level": c.eqf_level, "ects": c.ects, "hours": c.hours,
+        "issued_on": c.issued_on.isoformat() if c.issued_on else None,
+        "expires": c.expires.isoformat() if c.expires else None,
+        "verification": {"status": c.verification.status, "method": c.verification.method,
+                         "key_id": c.verification.key_id, "reason": c.verification.reason},
+        "eu_missing": list(c.eu_missing), "skills": c.skills,
+    }
+
+
+def _skill_dict(s: PassportSkill) -> dict:
+    return {
+        "uri": s.uri, "label": s.label, "pillar": s.pillar, "group": s.group, "confidence": round(s.confidence, 4),
+        "evidence": [{"credential_id": e.credential_id, "credential": e.credential, "issuer": e.issuer,
+                      "origin": e.origin, "state": e.state,
+                      "confidence": None if e.confidence is None else round(e.confidence, 4),
+                      "outcome": e.outcome, "matched": e.matched, "reviewed": e.reviewed, "verified": e.verified,
+                      "issued_on": e.issued_on.isoformat() if e.issued_on else None}
+                     for e in s.evidence],
+    }

@@ -1,0 +1,30 @@
+"""Matching text to ESCO: learning outcomes to skills, job titles and vacancies to occupations.
+
+One module per concern: ``matcher`` (the :class:`Matcher` that ties them together), one module
+per evidence channel (``label``, ``description``, ``lexical``, ``context``, ``crosslingual``)
+behind the protocol in ``channel``, the Dutch ``gloss`` reading, the ``candidates`` search, the
+``decision`` (ranking, calibration, linked or suggested), the ``settings`` (tuned ones loaded
+from ``models/matching-settings.json``) and the stored ``artefacts``.
+"""
+
+from skillmatch.matching.channel import Evidence
+from skillmatch.matching.decision import Match, Status
+from skillmatch.matching.matcher import CHANNELS, Matcher, blend_title, long_lived_loading, open_matcher, vacancy_title
+from skillmatch.matching.settings import Calibration, MatchSettings, TunedSettings, TunedSettingsWarning, Weights
+
+__all__ = [
+    "CHANNELS",
+    "Calibration",
+    "Evidence",
+    "Match",
+    "MatchSettings",
+    "Matcher",
+    "Status",
+    "TunedSettings",
+    "TunedSettingsWarning",
+    "Weights",
+    "blend_title",
+    "long_lived_loading",
+    "open_matcher",
+    "vacancy_title",
+]

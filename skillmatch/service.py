@@ -1,0 +1,205 @@
+"""What the command line and the HTTP API both do, done once here: read the occupation or the
+role a person means from what they typed, read a learner's wallet into a skills passport, and
+turn a passport into the constraints of a recommendation. The faces parse their input, call these
+and show the answer; the errors raised here are skillmatch errors, which each face translates.
+
+>>> target = resolve_occupation("energieanalist", matcher)                          # doctest: +SKIP
+>>> wallet = wallet_passport([(str(p), p) for p in files], matcher, store=store)     # doctest: +SKIP
+>>> constraints = learner_constraints(wallet.passport, max_ects=30)                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from skillmatch.candidates import Role, role_from_occupation
+from skillmatch.catalogue import CatalogueBadges
+from skillmatch.credentials import Credential, TrustList, read_credential
+from skillmatch.domain import HeldSkill, Passport, SkillProfile
+from skillmatch.errors import CredentialError, InputError
+from skillmatch.gaps import ESSENTIAL_WEIGHT
+from skillmatch.matching import Matcher, vacancy_title
+from skillmatch.passport import build_passport
+from skillmatch.recommend import Constraints
+from skillmatch.store import CatalogueStore
+from skillmatch.taxonomy import ConceptKind, Taxonomy
+
+#: Skills taken from a vacancy's text, on top of its occupation's profile.
+VACANCY_SKILLS = 20
+
+RoleKind = Literal["occupation", "title", "vacancy"]
+#: A credential document as :func:`skillmatch.credentials.read_credential` takes it.
+RawCredential = str | bytes | Mapping[str, Any] | Path
+
+
+# -- occupations and roles --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedOccupation:
+    """The ESCO occupation a person named, and how their words were read."""
+
+    uri: str
+    #: How a job title or text was read, to show the person who typed it; None for a URI.
+    read_as: str | None = None
+
+
+def resolve_occupation(target: str, matcher: Matcher) -> ResolvedOccupation:
+    """The ESCO occupation ``target`` means: a URI as given, or the occupation a job title or a
+    vacancy text (in any language) matches best.
+
+    Raises UnknownConceptError for a URI the taxonomy lacks, and InputError for the URI of a
+    concept that is not an occupation and for a text that matches no occupation.
+    """
+    if _is_uri(target):
+        concept = matcher.taxonomy.get(target)
+        if concept.kind is not ConceptKind.OCCUPATION:
+            raise InputError(f"{target!r} is an ESCO {concept.kind.value} ({concept.label()!r}), not an occupation")
+        return ResolvedOccupation(concept.uri)
+    best = matcher.match_occupations(target, top_k=1)
+    if not best:
+        raise InputError(f"no ESCO occupation matches {target!r}")
+    return ResolvedOccupation(best[0].uri, f"{target!r} read as the ESCO occupation {best[0].label!r} "
+                                           f"({best[0].uri}, confidence {best[0].confidence:.2f})")
+
+
+def resolve_role(role: str, matcher: Matcher, *, kind: RoleKind | None = None) -> Role:
+    """The role an employer asks for: an ESCO occupation URI, a job title or a vacancy text, as
+    ``kind`` says (by default a URI is an occupation and any other text a job title); see
+    :func:`role_from_text` for titles and vacancies."""
+    if kind is None:
+        kind = "occupation" if _is_uri(role.strip()) else "title"
+    if kind == "occupation":
+        return role_from_occupation(role.strip(), matcher.taxonomy)
+    return role_from_text(role, matcher, kind=kind)
+
+
+def role_from_text(text: str, matcher: Matcher, *, kind: Literal["title", "vacancy"] = "title") -> Role:
+    """The role for a job title or a whole vacancy text, through the matcher.
+
+    A title becomes the best matching ESCO occupation's role. A vacancy becomes that too, blended
+    with the skills the matcher finds in its text (``VACANCY_SKILLS`` at most): each weighs
+    ``ESSENTIAL_WEIGHT`` × its confidence, or its weight in the profile where that is more, and the
+    ones the matcher links (not merely suggests) are essential as well, since the employer wrote
+    them down. The label says which occupation was chosen, from what, and how surely.
+
+    Raises InputError for an empty or too long text, an unknown ``kind``, or a text that matches no
+    occupation.
+    """
+    if kind not in ("title", "vacancy"):
+        raise InputError(f"kind must be 'title' or 'vacancy', not {kind!r}")
+    found = matcher.match_occupations(text, top_k=1)
+    if not found:
+        raise InputError(f"no ESCO occupation matches {text!r}")
+    best = found[0]
+    role = role_from_occupation(best.uri, matcher.taxonomy)
+    if kind == "title":
+        return replace(role, label=f"{role.label} (ESCO occupation for the title {text.strip()!r}, "
+                                   f"confidence {best.confidence:.2f})")
+    skills = dict(role.skills)
+    matches = matcher.match_skills(text, top_k=VACANCY_SKILLS)
+    for match in matches:
+        skills[match.uri] = max(skills.get(match.uri, 0.0), ESSENTIAL_WEIGHT * match.confidence)
+    linked = {m.uri for m in matches if m.status == "linked"}
+    head = vacancy_title(text) or " ".join(text.split())[:60]
+    label = (f"{role.label} (ESCO occupation for the vacancy {head!r}, confidence {best.confidence:.2f}, "
+             f"with {len(matches)} skills found in its text, {len(linked)} of them linked)")
+    return Role(label=label, skills=skills, essential=role.essential | linked, occupation=best.uri)
+
+
+def _is_uri(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+# -- wallets and passports --------------------------------------------------------------------
+
+_NOT_HELD = ("this is a badge class or achievement (what a credential certifies), not a credential someone "
+             "holds: use the assertion or credential awarded to the learner")
+
+
+@dataclass(frozen=True)
+class WalletPassport:
+    """A wallet's passport, and what became of each of the wallet's documents."""
+
+    passport: Passport
+    #: Positions in the wallet of the documents the passport's credentials come from, in order.
+    held: tuple[int, ...]
+    #: ``(position in the wallet, why)`` of each document that does not read, does not verify or
+    #: is no credential someone holds.
+    rejected: tuple[tuple[int, str], ...]
+
+
+def read_held(document: RawCredential, *, source: str, store: CatalogueStore,
+              trust: TrustList | None = None) -> Credential:
+    """A credential someone holds, verified against ``trust``; an Open Badges 2.0 assertion that
+    names its badge class by URL finds it in the catalogue (nothing is fetched).
+
+    Raises CredentialError for a document that does not read or is no held credential (a badge
+    class or achievement), and VerificationError for one altered after signing.
+    """
+    item = read_credential(document, source=source, trust=trust, badge_classes=CatalogueBadges(store))
+    if not isinstance(item, Credential):
+        raise CredentialError(_NOT_HELD, source=source)
+    return item
+
+
+def wallet_passport(wallet: Sequence[tuple[str, RawCredential]], matcher: Matcher, *, store: CatalogueStore,
+                    trust: TrustList | None = None) -> WalletPassport:
+    """The passport of the credentials in ``wallet``, given as ``(source, document)`` pairs (the
+    source names a document in errors). Each is read with :func:`read_held`; the ones that fail
+    are returned with the reason instead, and the passport is built from the others, with the
+    catalogue's skills and reviews for the credentials it holds."""
+    credentials: list[Credential] = []
+    held: list[int] = []
+    rejected: list[tuple[int, str]] = []
+    for position, (source, document) in enumerate(wallet):
+        try:
+            credentials.append(read_held(document, source=source, store=store, trust=trust))
+        except CredentialError as exc:
+            rejected.append((position, exc.problem))
+        else:
+            held.append(position)
+    return WalletPassport(build_passport(credentials, matcher, catalogue=store), tuple(held), tuple(rejected))
+
+
+def profile_from_passport_file(path: Path, taxonomy: Taxonomy) -> SkillProfile:
+    """The proven skills of a passport file as ``skillmatch passport build --json`` (or the API's
+    export) writes it, each with its credentials as evidence. Raises InputError for a file that
+    is not such a passport or names a skill the taxonomy lacks."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        profile = {}
+        for skill in data["skills"]:
+            concept = taxonomy.get(skill["uri"])
+            evidence = tuple(f"{e['credential']} ({e['origin']})" for e in skill.get("evidence", []))
+            profile[concept.uri] = HeldSkill(concept.uri, concept.label("en"), float(skill["confidence"]), evidence)
+        return profile
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path} is not a passport written by `skillmatch passport build --json` "
+                         f"({exc.__class__.__name__}: {exc})") from exc
+
+
+# -- recommendations --------------------------------------------------------------------------
+
+
+def learner_constraints(passport: Passport, *, max_ects: float | None = None, max_eqf: int | None = None,
+                        languages: Iterable[str] | None = None, institutions: Iterable[str] | None = None,
+                        formats: Iterable[str] | None = None) -> Constraints:
+    """The constraints of a recommendation for the holder of ``passport``: the credentials they
+    hold are left out and their highest EQF level is where the next credential should sit; the
+    rest is what they asked for (no or an empty list of languages, institutions or formats means
+    any)."""
+    levels = [c.eqf_level for c in passport.credentials if c.eqf_level]
+    return Constraints(
+        max_ects=max_ects, max_eqf=max_eqf, learner_eqf=max(levels) if levels else None,
+        exclude=frozenset(c.achievement_id for c in passport.credentials if c.achievement_id),
+        languages=_any_of(languages), institutions=_any_of(institutions), formats=_any_of(formats))
+
+
+def _any_of(values: Iterable[str] | None) -> frozenset[str] | None:
+    chosen = frozenset(values or ())
+    return chosen or None
