@@ -70,9 +70,10 @@ def main() -> None:
     settings = Settings()
     matcher = open_matcher(settings.data_dir, DEFAULT_ENCODER, training_data=settings.training_data)
     gold = {}
-    for path in sorted(args.gold_dir.glob("*.jsonl")):
-        kind = ConceptKind.SKILL if path.name.startswith("skills_") else ConceptKind.OCCUPATION
-        gold[path.stem] = (kind, load_gold(path)[: args.limit])
+    # The skill and occupation gold sets (the learning outcomes are measured by quality.py).
+    for kind, prefix in ((ConceptKind.SKILL, "skills_"), (ConceptKind.OCCUPATION, "occupations_")):
+        for path in sorted(args.gold_dir.glob(f"{prefix}*.jsonl")):
+            gold[path.stem] = (kind, load_gold(path)[: args.limit])
     figures = compare(matcher, gold)
     print("| file | metric | no adapter | ESCO pairs only | cross-fitted (ESCO + other half) |")
     print("|---|---|---|---|---|")

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 METRICS = ("RP@5", "RP@10", "MRR", "acc@1", "R@10")
+#: For learning outcomes with gold *groups* (any URI of a group is a correct link).
+OUTCOME_METRICS = ("group R@5", "top1", "with link", "link precision", "link group R")
 
 
 def _hits(ranked: Sequence[str], gold: Iterable[str], k: int) -> tuple[int, int]:
@@ -61,6 +63,53 @@ def evaluate(ranked_by_id: dict[str, list[str]], items: list[dict]) -> dict[str,
     result = {name: total / len(items) for name, total in totals.items()}
     result["n"] = len(items)
     return result
+
+
+def evaluate_outcomes(found_by_id: dict[str, list[tuple[str, bool]]], items: list[dict]) -> dict[str, float | None]:
+    """The learning-outcome metrics over ``items`` (each with ``gold_groups``); ``found_by_id``
+    holds each outcome's matches, best first, as (URI, linked). Group R@5 and link group R count
+    groups (micro), top1 and with link count outcomes; link precision counts linked matches and is
+    None where nothing was linked. An outcome missing from ``found_by_id`` found nothing."""
+    if not items:
+        raise ValueError("no items to evaluate")
+    groups = at_five = groups_linked = top1 = with_link = linked = linked_right = 0
+    for item in items:
+        found = found_by_id.get(item["id"], [])
+        gold_groups = [set(group) for group in item["gold_groups"]]
+        if not gold_groups or not all(gold_groups):
+            raise ValueError(f"item {item['id']!r} needs non-empty gold groups")
+        correct = set().union(*gold_groups)
+        first_five = {uri for uri, _ in found[:5]}
+        links = list(dict.fromkeys(uri for uri, is_linked in found if is_linked))
+        groups += len(gold_groups)
+        at_five += sum(bool(group & first_five) for group in gold_groups)
+        groups_linked += sum(bool(group.intersection(links)) for group in gold_groups)
+        top1 += bool(found) and found[0][0] in correct
+        with_link += bool(links)
+        linked += len(links)
+        linked_right += sum(uri in correct for uri in links)
+    return {"group R@5": at_five / groups, "top1": top1 / len(items), "with link": with_link / len(items),
+            "link precision": linked_right / linked if linked else None, "link group R": groups_linked / groups,
+            "n": len(items)}
+
+
+def bootstrap(found_by_id: dict[str, list[tuple[str, bool]]], items: list[dict], metric: str, *,
+              rounds: int = 1000, seed: int = 0) -> tuple[float, float] | None:
+    """The 2.5th and 97.5th percentiles of an outcome ``metric`` over ``rounds`` resamples of the
+    items (with replacement): how far the figure of a set this small could move on another draw of
+    outcomes. None where the metric has no value on any resample."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(rounds):
+        picks = rng.integers(0, len(items), len(items)).tolist()
+        sample = [dict(items[i], id=str(n)) for n, i in enumerate(picks)]
+        value = evaluate_outcomes({str(n): found_by_id.get(items[i]["id"], []) for n, i in enumerate(picks)},
+                                  sample)[metric]
+        if value is not None:
+            values.append(value)
+    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values else None
 
 
 def load_gold(path: Path | str) -> list[dict]:

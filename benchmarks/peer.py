@@ -41,6 +41,9 @@ CSV = {"skills": DATA / "skills.csv", "occupations": DATA / "occupations.csv"}
 # they can never be gold, so the ranking keeps only concepts of the asked kind.
 PREFIX = {"skills": "http://data.europa.eu/esco/skill/", "occupations": "http://data.europa.eu/esco/occupation/"}
 
+# The package's own defaults for what it returns (SkillExtractor.__init__).
+THRESHOLDS: dict[Kind, float] = {"skills": 0.6, "occupations": 0.55}
+
 # A bare instance, only to call the package's splitter: its __init__ would load the model from the
 # hub and write pickles into site-packages.
 _SPLITTER = SkillExtractor.__new__(SkillExtractor)
@@ -115,19 +118,27 @@ class Peer:
 
     def rank_skills(self, texts: list[str], top_k: int = 10) -> list[list[tuple[str, float]]]:
         """Per text, the top-k ESCO skill URIs with their scores, best first."""
-        return self._rank(texts, "skills", top_k)
+        return self._rank(texts, "skills", top_k)[0]
 
     def rank_occupations(self, texts: list[str], top_k: int = 10) -> list[list[tuple[str, float]]]:
         """Per text, the top-k ESCO occupation URIs with their scores, best first."""
-        return self._rank(texts, "occupations", top_k)
+        return self._rank(texts, "occupations", top_k)[0]
 
-    def _rank(self, texts: list[str], kind: Kind, top_k: int) -> list[list[tuple[str, float]]]:
+    def extract_skills(self, texts: list[str], top_k: int = 10) -> tuple[list[list[tuple[str, float]]], list[set[str]]]:
+        """Per text, the top-k ranking and what the package itself extracts: each piece's best
+        skill where its similarity passes the package's own threshold (what it would link)."""
+        return self._rank(texts, "skills", top_k)
+
+    def _rank(self, texts: list[str], kind: Kind,
+              top_k: int) -> tuple[list[list[tuple[str, float]]], list[set[str]]]:
         entities = self.entities(kind)
+        threshold = THRESHOLDS[kind]
         pieces = split(texts)
         flat = [piece for text_pieces in pieces for piece in text_pieces]
         ranked: list[list[tuple[str, float]]] = [[] for _ in texts]
+        extracted: list[set[str]] = [set() for _ in texts]
         if not flat:
-            return ranked
+            return ranked, extracted
         queries = self.model.encode(
             flat, batch_size=self.batch_size, normalize_embeddings=True, convert_to_tensor=True
         ).cpu()
@@ -142,6 +153,7 @@ class Peer:
                 last += 1
             with torch.inference_mode():
                 sims = queries[offsets[first] : offsets[last]] @ entities.embeddings.T
+                piece_scores, piece_best = sims.max(dim=1)
                 rows = [i for i in range(first, last) if offsets[i + 1] > offsets[i]]
                 if rows:
                     base = offsets[first]
@@ -149,8 +161,12 @@ class Peer:
                     scores, indices = torch.topk(best, k, dim=1)
                     for i, row_scores, row_indices in zip(rows, scores.tolist(), indices.tolist(), strict=True):
                         ranked[i] = [(entities.ids[j], s) for j, s in zip(row_indices, row_scores, strict=True)]
+                        span = slice(offsets[i] - base, offsets[i + 1] - base)
+                        extracted[i] = {entities.ids[j] for j, score in zip(piece_best[span].tolist(),
+                                                                            piece_scores[span].tolist(), strict=True)
+                                        if score > threshold}
             first = last
-        return ranked
+        return ranked, extracted
 
 
 def _save_atomically(path: Path, array: np.ndarray) -> None:

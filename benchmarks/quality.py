@@ -8,7 +8,11 @@ For each skills_*.jsonl / occupations_*.jsonl file in the gold folder, runs
 (benchmarks/peer.py) on the same items, then prints one Markdown table row per file with RP@5,
 RP@10, MRR, acc@1 and R@10 of each engine and its wall time on that file. Our time includes the
 process start and model loading; the peer's one-off model load and entity encoding are printed
-apart. The figures go into benchmarks/RESULTS.md.
+apart. The learning outcomes (learning_outcomes_*.jsonl, mapped with ``map-skills``) get a table
+of their own, per language, with the metrics of the gold groups (group R@5, top1, with link, link
+precision, link group R; benchmarks/metrics.py) and a bootstrap 95% interval of group R@5 and
+top1: what our engine marks "linked", and what the peer's own extraction (its threshold) returns.
+The figures go into benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.metrics import METRICS, evaluate, load_gold  # noqa: E402
+from benchmarks.metrics import METRICS, OUTCOME_METRICS, bootstrap, evaluate, evaluate_outcomes, load_gold  # noqa: E402
 
 if TYPE_CHECKING:
     from benchmarks.peer import Kind, Peer
@@ -36,6 +40,9 @@ if TYPE_CHECKING:
 TOP_K = 10
 COMMANDS: dict[str, str] = {"skills": "map-skills", "occupations": "map-occupations"}
 ENGINES = ("ours", "peer")
+OUTCOMES = "learning_outcomes_"
+#: The outcome metrics whose spread is reported.
+SPREAD = ("group R@5", "top1")
 
 
 @dataclass
@@ -45,14 +52,31 @@ class Result:
     seconds: float
     figures: dict[str, float] | None = None
     error: str | None = None
+    #: Learning outcomes: per language ("all", "nl", "en"), the outcome metrics and their spread.
+    outcomes: dict[str, dict[str, object]] | None = None
 
 
 def kind_of(path: Path) -> Kind | None:
-    """The task of a gold file, from its name; None for files that are not gold sets."""
+    """The task of a gold file, from its name; None for files that are not gold sets. Learning
+    outcomes are mapped to skills."""
+    if path.suffix != ".jsonl":
+        return None
+    if path.name.startswith(OUTCOMES):
+        return "skills"
     for kind in COMMANDS:
-        if path.name.startswith(f"{kind}_") and path.suffix == ".jsonl":
+        if path.name.startswith(f"{kind}_"):
             return kind
     return None
+
+
+def outcome_figures(found: dict[str, list[tuple[str, bool]]], items: list[dict]) -> dict[str, dict[str, object]]:
+    """The outcome metrics on all items and per language, with the spread of ``SPREAD``."""
+    figures = {}
+    for lang in ("all", *sorted({item.get("lang") or "?" for item in items})):
+        subset = [item for item in items if lang == "all" or (item.get("lang") or "?") == lang]
+        figures[lang] = {**evaluate_outcomes(found, subset),
+                         "spread": {metric: bootstrap(found, subset, metric) for metric in SPREAD}}
+    return figures
 
 
 def run_ours(items: list[dict], kind: Kind, workdir: Path) -> Result:
@@ -73,15 +97,17 @@ def run_ours(items: list[dict], kind: Kind, workdir: Path) -> Result:
     if proc.returncode != 0:
         return Result(seconds, error=f"`skillmatch {COMMANDS[kind]}` exited {proc.returncode}: {_last_message(proc)}")
     try:
-        ranked = {}
+        found = {}
         with open(dst, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
                     row = json.loads(line)
-                    ranked[row["id"]] = [hit["uri"] for hit in row[kind]]
+                    found[row["id"]] = [(hit["uri"], hit["status"] == "linked") for hit in row[kind]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return Result(seconds, error=f"unreadable output {dst}: {type(exc).__name__}: {exc}")
-    return Result(seconds, figures=evaluate(ranked, items))
+    ranked = {item_id: [uri for uri, _ in hits] for item_id, hits in found.items()}
+    outcomes = outcome_figures(found, items) if all("gold_groups" in item for item in items) else None
+    return Result(seconds, figures=evaluate(ranked, items), outcomes=outcomes)
 
 
 def _last_message(proc: subprocess.CompletedProcess[str]) -> str:
@@ -96,12 +122,25 @@ def _last_message(proc: subprocess.CompletedProcess[str]) -> str:
 def run_peer(peer: Peer, items: list[dict], kind: Kind) -> Result:
     """The peer on the same items; its one-off loading is done first so it is not timed here."""
     peer.entities(kind)
-    rank = peer.rank_skills if kind == "skills" else peer.rank_occupations
+    texts = [item["text"] for item in items]
     started = time.perf_counter()
-    rows = rank([item["text"] for item in items], TOP_K)
+    if kind == "skills":
+        rows, extracted = peer.extract_skills(texts, TOP_K)
+    else:
+        rows, extracted = peer.rank_occupations(texts, TOP_K), [set() for _ in texts]
     seconds = time.perf_counter() - started
     ranked = {item["id"]: [uri for uri, _ in row] for item, row in zip(items, rows, strict=True)}
-    return Result(seconds, figures=evaluate(ranked, items))
+    outcomes = None
+    if all("gold_groups" in item for item in items):
+        # The ranking gives the matches in order; what the package itself returns counts as linked
+        # (a piece's best skill may fall outside a text's top k: it is linked all the same).
+        found = {}
+        for item, row, chosen in zip(items, rows, extracted, strict=True):
+            ranking = [uri for uri, _ in row]
+            found[item["id"]] = [(uri, uri in chosen) for uri in ranking] + [(uri, True) for uri in
+                                                                             sorted(chosen - set(ranking))]
+        outcomes = outcome_figures(found, items)
+    return Result(seconds, figures=evaluate(ranked, items), outcomes=outcomes)
 
 
 def table_header(engines: list[str]) -> str:
@@ -120,6 +159,26 @@ def table_row(name: str, n: int, results: dict[str, Result]) -> str:
             else:
                 cells.append(f"{result.figures[metric]:.3f}")
     return "| " + " | ".join(cells) + " |"
+
+
+def outcome_table(name: str, results: dict[str, Result]) -> str:
+    """One row per language of a learning-outcome file, the metrics of each engine side by side;
+    the spread in brackets."""
+    engines = [engine for engine, result in results.items() if result.outcomes]
+    if not engines:
+        return ""
+    cells = ["outcomes", "n"] + [f"{metric} {engine}" for metric in OUTCOME_METRICS for engine in engines]
+    lines = [f"{name}:", "", "| " + " | ".join(cells) + " |", "|" + "---|" * len(cells)]
+    for lang, first in results[engines[0]].outcomes.items():
+        row = [lang, str(first["n"])]
+        for metric in OUTCOME_METRICS:
+            for engine in engines:
+                figures = results[engine].outcomes[lang]
+                value, spread = figures[metric], figures["spread"].get(metric)
+                text = "—" if value is None else f"{value:.3f}"
+                row.append(text + (f" [{spread[0]:.2f}–{spread[1]:.2f}]" if spread else ""))
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _origin(peer: Peer, what: str) -> str:
@@ -150,6 +209,7 @@ def main() -> int:
 
     report: dict[str, object] = {"gold_dir": str(args.gold_dir), "limit": args.limit, "top_k": TOP_K, "files": {}}
     errors: list[str] = []
+    outcome_tables: list[str] = []
     print(table_header(engines), flush=True)
     with tempfile.TemporaryDirectory(prefix="skillmatch-quality-") as tmp:
         for path in files:
@@ -165,7 +225,10 @@ def main() -> int:
                     errors.append(f"{path.name}, {engine}: {results[engine].error}")
             print(table_row(path.name, len(items), results), flush=True)
             report["files"][path.name] = {"kind": kind, "n": len(items), **{e: asdict(r) for e, r in results.items()}}
+            outcome_tables.append(outcome_table(path.name, results))
 
+    for table in filter(None, outcome_tables):
+        print(f"\n{table}")
     for line in errors:
         print(f"- {line}")
     if peer is not None:

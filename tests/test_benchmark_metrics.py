@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.metrics import evaluate, load_gold, recall_at_k, reciprocal_rank, rp_at_k
+from benchmarks.metrics import bootstrap, evaluate, evaluate_outcomes, load_gold, recall_at_k, reciprocal_rank, rp_at_k
 from tests.conftest import OCC, SHARED
 
 RANKED = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
@@ -105,3 +105,36 @@ def test_headline_metric_per_file() -> None:
     assert headline("skills_tech_val.jsonl") == "RP@5"
     assert headline("skills_vdab_nl_dev.jsonl") == "MRR"
     assert headline("occupations_titles_en_dev.jsonl") == "MRR"
+
+
+def _outcome(item_id: str, *groups: list[str]) -> dict:
+    return {"id": item_id, "text": item_id, "gold_groups": [list(g) for g in groups],
+            "gold": [uri for g in groups for uri in g]}
+
+
+def test_outcome_metrics_count_groups_outcomes_and_links() -> None:
+    items = [_outcome("a", ["s1", "s1b"], ["s2"]), _outcome("b", ["s3"]), _outcome("c", ["s4"])]
+    found = {
+        # a: the first group through its sibling (rank 2), the second at rank 6; one right and one wrong link.
+        "a": [("x", True), ("s1b", True), ("y", False), ("z", False), ("w", False), ("s2", False)],
+        # b: right at the top, not linked; c: nothing found.
+        "b": [("s3", False)],
+    }
+    figures = evaluate_outcomes(found, items)
+    assert figures["group R@5"] == pytest.approx(2 / 4)  # s1 group and s3 of four groups
+    assert figures["top1"] == pytest.approx(1 / 3)
+    assert figures["with link"] == pytest.approx(1 / 3)
+    assert figures["link precision"] == pytest.approx(1 / 2)
+    assert figures["link group R"] == pytest.approx(1 / 4)
+    assert evaluate_outcomes({}, items)["link precision"] is None  # nothing linked: no precision
+    with pytest.raises(ValueError, match="gold groups"):
+        evaluate_outcomes({}, [_outcome("d")])
+
+
+def test_bootstrap_interval_holds_the_figure_and_narrows_with_agreement() -> None:
+    items = [_outcome(str(i), [f"s{i}"]) for i in range(40)]
+    half = {str(i): [(f"s{i}" if i % 2 else "x", False)] for i in range(40)}
+    low, high = bootstrap(half, items, "top1")
+    assert low < evaluate_outcomes(half, items)["top1"] == 0.5 < high and high - low > 0.1
+    assert bootstrap({str(i): [(f"s{i}", True)] for i in range(40)}, items, "top1") == (1.0, 1.0)
+    assert bootstrap(half, items, "link precision") is None

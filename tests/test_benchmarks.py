@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.metrics import headline
+from benchmarks.quality import ENGINES
 from skillmatch.config import Settings
 from skillmatch.matching import TunedSettings
 from skillmatch.taxonomy import build_taxonomy
@@ -50,8 +51,15 @@ def test_small_run_is_complete_and_beats_the_peer_overall(taxonomy_built: None, 
 
     Per file, 100 items are too few to decide (on SkillSkape the peer leads on the first 100,
     ours on all 1,230); the full run below checks every file."""
-    figures = _figures(run_quality(tmp_path, "--limit", "100"))
-    assert len(figures) == 7
+    report = run_quality(tmp_path, "--limit", "100")
+    figures = _figures(report)
+    assert len(figures) == 8
+    # The learning outcomes: their own metrics, per language, with the spread; ours ahead on the groups.
+    outcomes = {engine: report["files"]["learning_outcomes_dev.jsonl"][engine]["outcomes"] for engine in ENGINES}
+    assert set(outcomes["ours"]) == {"all", "nl", "en"} and outcomes["ours"]["all"]["n"] == 50
+    low, high = outcomes["ours"]["all"]["spread"]["group R@5"]
+    assert low <= outcomes["ours"]["all"]["group R@5"] <= high
+    assert outcomes["ours"]["all"]["group R@5"] > outcomes["peer"]["all"]["group R@5"]
     for name, engines in figures.items():
         assert all(0.0 <= v <= 1.0 for k, v in engines["ours"].items() if k != "n"), name
     ours = sum(engines["ours"][headline(name)] for name, engines in figures.items())
@@ -74,7 +82,7 @@ def test_adapter_gains_on_held_out_halves(taxonomy_built: None, tmp_path: Path) 
                              "--json", str(out)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(out.read_text())
-    assert len(report["files"]) == 7
+    assert len(report["files"]) == 7  # the skill and occupation sets; learning outcomes are quality.py's
     mean = {variant: sum(f[variant] for f in report["files"].values()) / 7 for variant in ("none", "cross-fitted")}
     assert mean["cross-fitted"] > mean["none"], report["files"]
 

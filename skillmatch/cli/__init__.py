@@ -59,7 +59,7 @@ for command in (advice.gap, advice.fit, advice.recommend, advice.candidates, adv
     app.command(command.__name__)(command)
 app.command("serve")(serve.serve)
 
-__all__ = ["app", "load_matcher"]
+__all__ = ["app"]
 
 
 @app.command("demo")
