@@ -197,13 +197,13 @@ class Glossary:
         """The glosses of those ``texts`` that are in the source language and that the glossary changes."""
         return self.read(texts)[1]
 
-    def read(self, texts: Sequence[str]) -> tuple[list[bool], dict[int, str]]:
-        """Which ``texts`` are in the source language, and the glosses (by position) of those
-        that the glossary changes."""
+    def read(self, texts: Sequence[str], *, gloss: bool = True) -> tuple[list[bool], dict[int, str]]:
+        """Which ``texts`` are in the source language, and (unless not ``gloss``) the glosses, by
+        position, of those that the glossary changes."""
         source, glosses = [], {}
         for i, text in enumerate(texts):
             source.append(self.is_source_language(text))
-            if source[-1]:
+            if source[-1] and gloss:
                 glossed = self.gloss(text)
                 if glossed.lower() != text.lower():
                     glosses[i] = glossed

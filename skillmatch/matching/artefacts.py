@@ -12,12 +12,13 @@ and the others load what it saved.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from filelock import FileLock
 
-from skillmatch.adapter import AdapterSettings, LabelledText, QueryAdapter, read_labelled, training_set
+from skillmatch.adapter import AdapterSettings, LabelledText, QueryAdapter, training_set
 from skillmatch.adapter import fingerprint as adapter_fingerprint
 from skillmatch.encoder import EmbeddingCache, Encoder, load_encoder
 from skillmatch.errors import StoreError
@@ -102,10 +103,13 @@ class Artefacts:
             report(1, 1)
         return adapter
 
-    def fit_adapter(self, kind: ConceptKind, labelled: Sequence[LabelledText],
-                    settings: AdapterSettings | None = None) -> QueryAdapter:
-        """A query adapter for ``kind``, fitted on ESCO's own pairs and ``labelled`` (not saved)."""
-        settings = settings or self.settings.adapter or AdapterSettings()
+    def fit_adapter(self, kind: ConceptKind, labelled: Sequence[LabelledText], *,
+                    seed: int | None = None) -> QueryAdapter:
+        """A query adapter for ``kind``, fitted on ESCO's own pairs and ``labelled`` (not saved),
+        with the settings' seed or ``seed``."""
+        settings = self.settings.adapter or AdapterSettings()
+        if seed is not None:
+            settings = replace(settings, seed=seed)
         dense = self.dense[kind]
         pairs = training_set(dense, self.with_glosses(kind, labelled), settings)
         queries = self.encoder.encode(pairs.texts, role="query") if pairs.texts else \
@@ -157,7 +161,3 @@ class LazyIndex:
             self.loaded = index
         return self.loaded
 
-
-def read_training_data(settings: MatchSettings, paths: Sequence[Path]) -> list[LabelledText]:
-    """The adapters' labelled texts (none where the settings use no adapter)."""
-    return read_labelled(paths) if settings.adapter else []

@@ -58,9 +58,7 @@ def read(texts: Sequence[str], glossary: Glossary | None, share: float) -> Readi
     """The readings of ``texts``: with ``glossary`` (None: the kind is not glossed) each Dutch text
     is marked, and where ``share`` > 0, glossed."""
     n = len(texts)
-    dutch, glosses = glossary.read(texts) if glossary is not None else ([False] * n, {})
-    if not share:
-        glosses = {}
+    dutch, glosses = glossary.read(texts, gloss=bool(share)) if glossary is not None else ([False] * n, {})
     own = np.fromiter(glosses, dtype=np.int64)
     partner = np.arange(n + len(glosses))
     partner[own], partner[n:] = np.arange(n, n + len(glosses)), own

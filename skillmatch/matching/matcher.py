@@ -14,18 +14,17 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from skillmatch.adapter import AdapterSettings, LabelledText, QueryAdapter, default_training_data
+from skillmatch.adapter import LabelledText, QueryAdapter, default_training_data, read_labelled
 from skillmatch.encoder import Encoder, load_encoder
 from skillmatch.errors import InputError
 from skillmatch.glossary import Glossary
 from skillmatch.index import ConceptIndex, LexicalIndex
 from skillmatch.matching import gloss
-from skillmatch.matching.artefacts import Artefacts, read_training_data
+from skillmatch.matching.artefacts import Artefacts
 from skillmatch.matching.candidates import CandidateSearch
 from skillmatch.matching.channel import Channel, Evidence
 from skillmatch.matching.context import ContextChannel
@@ -70,18 +69,14 @@ class Matcher:
         that are missing or stale, and fit every channel on them. ``training_data``: gold-set
         JSONL files or folders for the adapters (default: ``adapter.default_training_data()``;
         ``[]`` fits them on ESCO's own pairs only)."""
-        labelled = read_training_data(self.settings, default_training_data() if training_data is None
-                                      else training_data)
+        labelled = read_labelled(default_training_data() if training_data is None else training_data) \
+            if self.settings.adapter else []
         self.artefacts_ = Artefacts(self.taxonomy, self.encoder, data_dir, self.settings, progress=progress)
         self.artefacts_.fit(labelled)
         self.glossary_: Glossary = self.artefacts_.glossary
         self.channels_: dict[ConceptKind, list[Channel]] = {
             kind: [channel().fit(kind, self.artefacts_) for channel in CHANNELS if kind in channel.kinds]
             for kind in KINDS}
-        self.search_ = {kind: CandidateSearch(self.indexes_[kind], self.settings.candidate_forms, self.CHUNK)
-                        for kind in KINDS}
-        self.decision_ = {kind: Decision(self.indexes_[kind], self.taxonomy, self.settings.calibration(kind),
-                                         self.settings.tuned.threshold) for kind in KINDS}
         self.settings.tuned.check(self.encoder.fingerprint, self.taxonomy.meta.fingerprint)
         # What decides the matches: every channel's own inputs, the adapters (and so their
         # training data) and the settings.
@@ -111,14 +106,17 @@ class Matcher:
                     seed: int | None = None) -> QueryAdapter:
         """A query adapter for ``kind`` fitted on ESCO's own pairs and ``labelled`` (neither saved
         nor used: the caller decides, as the benchmarks' cross-fitting does)."""
-        settings = self.settings.adapter or AdapterSettings()
-        return self.artefacts_.fit_adapter(kind, labelled, settings if seed is None else replace(settings, seed=seed))
+        return self.artefacts_.fit_adapter(kind, labelled, seed=seed)
 
     # -- evidence -----------------------------------------------------------------------------
 
     def weights(self, kind: ConceptKind) -> Weights:
         """The weights this matcher combines ``kind``'s evidence with."""
         return self.settings.weights(kind)
+
+    def _decision(self, kind: ConceptKind) -> Decision:
+        return Decision(self.indexes_[kind], self.taxonomy, self.settings.calibration(kind),
+                        self.settings.tuned.threshold)
 
     def evidence(self, kind: ConceptKind, texts: Sequence[str], *, every_channel: bool = False) -> Evidence:
         """Every candidate concept's evidence for every text, per channel (0 for the other
@@ -132,7 +130,8 @@ class Matcher:
         queries = adapter.transform(encoded) if adapter else encoded
         shape = (len(readings.texts), len(self.indexes_[kind].uris_))
         scores = {channel.name: np.zeros(shape, dtype=np.float32) for channel in active}
-        for rows, chunk, pairs in self.search_[kind].chunks(readings, encoded, queries):
+        search = CandidateSearch(self.indexes_[kind], self.settings.candidate_forms, self.CHUNK)
+        for rows, chunk, pairs in search.chunks(readings, encoded, queries):
             at = (rows[pairs[:, 0]], pairs[:, 1])
             for channel in active:
                 scores[channel.name][at] = channel.score(chunk, pairs)
@@ -159,7 +158,7 @@ class Matcher:
         flat = [outcome for block in blocks for outcome in block]
         evidence = self.evidence(ConceptKind.SKILL, flat)
         scores = evidence.combine(self.weights(ConceptKind.SKILL))
-        decision = self.decision_[ConceptKind.SKILL]
+        decision = self._decision(ConceptKind.SKILL)
         results, start = [], 0
         for block in blocks:
             rows = scores[start : start + len(block)]
@@ -185,7 +184,7 @@ class Matcher:
         if titled:
             titles = self.evidence(ConceptKind.OCCUPATION, [vacancy_title(texts[i]) or "" for i in titled])
             scores[titled] = blend_title(scores[titled], titles.combine(weights), weights)
-        decision = self.decision_[ConceptKind.OCCUPATION]
+        decision = self._decision(ConceptKind.OCCUPATION)
         return [decision.ranked(scores[i], evidence.queries[i : i + 1], top_k) for i in range(len(texts))]
 
     def match_occupations(self, text: str, *, top_k: int = 10) -> list[Match]:
