@@ -112,6 +112,10 @@ class MatchPublic(ConceptRef):
     matched_lang: str
     form: str
     outcome: str | None = None
+    #: The phrase of the outcome the concept was read in (None: the text as written).
+    reading: str | None = None
+    #: Near-duplicate siblings ranked below it for the same outcome, kept as its alternatives.
+    alternatives: list[ConceptRef] = []
 
 
 class TextMatches(BaseModel):
@@ -274,6 +278,8 @@ class EvidencePublic(BaseModel):
     state: str
     confidence: float | None
     outcome: str | None
+    reading: str | None = None
+    alternatives: list[ConceptRef] = []
     matched: str | None
     reviewed: Literal["confirmed", "rejected"] | None
     verified: bool

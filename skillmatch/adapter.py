@@ -129,9 +129,18 @@ class QueryAdapter:
         return adapter
 
 
+#: Files of a training folder the adapters never see: the learning outcomes are what the outcome
+#: decision is fitted and measured on, and the adapter must not have learned them by heart.
+HELD_FROM_ADAPTERS = "learning_outcomes_*.jsonl"
+
+
 def read_labelled(paths: Sequence[Path]) -> list[LabelledText]:
-    """Every line of the gold-set JSONL files in ``paths`` (files or folders of ``*.jsonl``)."""
-    files = sorted(p for path in paths for p in ([path] if path.is_file() else Path(path).glob("*.jsonl")))
+    """Every line of the gold-set JSONL files in ``paths`` (files, or folders of ``*.jsonl``
+    less the ``HELD_FROM_ADAPTERS`` ones)."""
+    def files_in(folder: Path) -> set[Path]:
+        return set(folder.glob("*.jsonl")) - set(folder.glob(HELD_FROM_ADAPTERS))
+
+    files = sorted(p for path in paths for p in ([path] if path.is_file() else files_in(Path(path))))
     labelled = []
     for file in files:
         for line_no, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):

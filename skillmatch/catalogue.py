@@ -312,7 +312,8 @@ def inferred_link(match: Match, taxonomy: Taxonomy) -> SkillLink:
     return SkillLink(match.uri, taxonomy.get(match.uri).label("en"), "inferred", confidence=match.confidence,
                      score=match.score,
                      status=match.status, outcome=match.outcome, matched=match.matched,
-                     matched_lang=match.matched_lang, form=match.form)
+                     matched_lang=match.matched_lang, form=match.form, reading=match.reading,
+                     alternatives=tuple(uri for uri, _label in match.alternatives))
 
 
 def _files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -69,6 +69,9 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
                 matched=skill.evidence.matched,
                 reviewed=skill.review.decision if skill.review else None,
                 verified=credential.verification.verified, issued_on=credential.issued_on,
+                reading=skill.evidence.reading,
+                alternatives=tuple((uri, taxonomy.get(uri).label("en")) for uri in skill.evidence.alternatives
+                                   if uri in taxonomy),
             ))
         held.append(_held(credential, len(proven)))
     skills = [_passport_skill(uri, items, taxonomy) for uri, items in evidence.items()]

@@ -28,6 +28,10 @@ class SkillLink:
     matched: str | None = None
     matched_lang: str | None = None
     form: str | None = None
+    #: The phrase of the outcome the matcher read the skill in (None: the outcome as written).
+    reading: str | None = None
+    #: Near-duplicate siblings the matcher ranked below the skill for the same outcome (URIs).
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ class Evidence:
     reviewed: Decision | None
     verified: bool
     issued_on: datetime | None
+    #: The phrase of the outcome the skill was read in, and the siblings kept as its alternatives.
+    reading: str | None = None
+    alternatives: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,9 @@ def _skill_dict(s: PassportSkill) -> dict:
         "evidence": [{"credential_id": e.credential_id, "credential": e.credential, "issuer": e.issuer,
                       "origin": e.origin, "state": e.state,
                       "confidence": None if e.confidence is None else round(e.confidence, 4),
-                      "outcome": e.outcome, "matched": e.matched, "reviewed": e.reviewed, "verified": e.verified,
+                      "outcome": e.outcome, "reading": e.reading,
+                      "alternatives": [{"uri": uri, "label": label} for uri, label in e.alternatives],
+                      "matched": e.matched, "reviewed": e.reviewed, "verified": e.verified,
                       "issued_on": e.issued_on.isoformat() if e.issued_on else None}
                      for e in s.evidence],
     }

@@ -1,9 +1,14 @@
 """From combined scores to reported matches: rank, calibrate, decide linked or suggested.
 
 A concept's confidence is its kind's :class:`~skillmatch.matching.settings.Calibration` of its
-score and its lead over the next concept; ``confidence >= threshold`` makes it "linked". In an
+score, its lead and (skills) its agreement; ``confidence >= threshold`` makes it "linked". In an
 outcome block the lead is measured within the outcome that gave the concept its score: skills of
-different outcomes do not compete (the calibration was fitted on single sentences).
+different outcomes do not compete.
+
+ESCO has many near-duplicate siblings ("administer prescribed medication" / "administer
+medication in emergency"): skills under the same broader skill. They are decided together: the
+lead of a skill is over the best skill that is *not* its sibling, only the best of the siblings
+can be linked, and the others are its ``alternatives`` (they stay in the ranking, suggested).
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ class Match:
     matched_lang: str
     form: str
     outcome: str | None = None
+    #: The phrase of the outcome's reading that gave the match its score (None: the text itself).
+    reading: str | None = None
+    #: Siblings ranked below this match for the same outcome (URI, label).
+    alternatives: tuple[tuple[str, str], ...] = ()
+    #: The score's lead over the best candidate that is no sibling (what the confidence reads).
+    lead: float = 0.0
+    #: Share of the outcome's readings whose best candidate is this concept or a sibling.
+    agreement: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         data = {
@@ -48,6 +61,8 @@ class Match:
         }
         if self.outcome is not None:
             data["outcome"] = self.outcome
+        data["reading"] = self.reading
+        data["alternatives"] = [{"uri": uri, "label": label} for uri, label in self.alternatives]
         return data
 
 
@@ -62,27 +77,35 @@ class Decision:
 
     def ranked(self, scores: np.ndarray, queries: np.ndarray, top_k: int, *,
                outcomes: Sequence[str] | None = None, rows: np.ndarray | None = None,
-               per_outcome: np.ndarray | None = None) -> list[Match]:
+               per_outcome: np.ndarray | None = None, agreement: np.ndarray | None = None,
+               readings: Sequence[dict[int, str]] | None = None) -> list[Match]:
         """Top ``top_k`` concepts of one score row. For an outcome block, ``rows`` says which
         query row (outcome) gave each concept its score and ``per_outcome`` holds the outcomes'
-        own scores."""
+        own scores; ``agreement`` (outcomes x concepts) and ``readings`` (per outcome, concept id
+        -> the phrase that scored it) come from the outcome reader."""
         # Concepts that were no candidate score 0 and are never reported.
-        n = min(top_k + 1, int(np.count_nonzero(scores)))
+        n = min(top_k + self.NEIGHBOURS, int(np.count_nonzero(scores)))
         if n == 0:
             return []
         top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top])]
-        matches = []
-        for position, cid in enumerate(top[:top_k].tolist()):
+        top = top[np.argsort(-scores[top], kind="stable")].tolist()
+        own_rows = per_outcome if per_outcome is not None else scores[None, :]
+        matches, linked_families = [], set()
+        for cid in top[:top_k]:
             score = float(scores[cid])
             row = int(rows[cid]) if rows is not None else 0
-            if per_outcome is not None:
-                own = per_outcome[row]
-                lower = own[own < score]
-                following = float(lower.max()) if len(lower) else score
-            else:
-                following = float(scores[top[position + 1]]) if position + 1 < len(top) else score
-            confidence = self.calibration.confidence(score, score - following)
+            own = own_rows[row]
+            neighbours = self._neighbours(own, cid)
+            family = self.family(cid)
+            rivals = [float(own[c]) for c in neighbours if c != cid and not self.siblings(cid, c)]
+            following = max(rivals) if rivals else score
+            agree = float(agreement[row, cid]) if agreement is not None else 0.0
+            confidence = self.calibration.confidence(score, score - following, agree)
+            below = [c for c in neighbours if c != cid and self.siblings(cid, c) and own[c] <= own[cid]]
+            # Only the best of a family of siblings is linked; the rest are its alternatives.
+            linked = confidence >= self.threshold and not (family & linked_families)
+            if linked:
+                linked_families |= family
             hit = self.index.best_label(queries[row], cid)
             concept = self.taxonomy.get(self.index.uris_[cid])
             matches.append(Match(
@@ -90,10 +113,39 @@ class Decision:
                 label=concept.label(hit.lang or "en"),
                 score=score,
                 confidence=confidence,
-                status="linked" if confidence >= self.threshold else "suggested",
+                status="linked" if linked else "suggested",
                 matched=hit.text,
                 matched_lang=hit.lang,
                 form=hit.form,
                 outcome=outcomes[row] if outcomes is not None else None,
+                reading=readings[row].get(cid) if readings is not None else None,
+                alternatives=tuple((self.index.uris_[c], self.taxonomy.get(self.index.uris_[c]).label("en"))
+                                   for c in below[: self.ALTERNATIVES]),
+                lead=score - following,
+                agreement=agree,
             ))
         return matches
+
+    #: Candidates of an outcome a match is compared with (its rivals and its siblings).
+    NEIGHBOURS = 20
+    #: Alternatives shown per match.
+    ALTERNATIVES = 3
+
+    def _neighbours(self, own: np.ndarray, cid: int) -> list[int]:
+        n = min(self.NEIGHBOURS, int(np.count_nonzero(own)))
+        if n == 0:
+            return [cid]
+        near = np.argpartition(-own, n - 1)[:n]
+        return near[np.argsort(-own[near], kind="stable")].tolist()
+
+    def family(self, cid: int) -> frozenset[str]:
+        """The concepts directly broader than a concept (a skill or the narrowest skill group;
+        itself where it has none): what it shares with its siblings."""
+        concept = self.taxonomy.get(self.index.uris_[cid])
+        return frozenset(concept.broader) or frozenset({concept.uri})
+
+    def siblings(self, a: int, b: int) -> bool:
+        """Near-duplicates: one is directly broader than the other, or both share a broader concept."""
+        ua, ub = self.index.uris_[a], self.index.uris_[b]
+        fa, fb = self.family(a), self.family(b)
+        return bool(fa & fb) or ua in fb or ub in fa

@@ -54,11 +54,13 @@ class Readings:
             start = end
 
 
-def read(texts: Sequence[str], glossary: Glossary | None, share: float) -> Readings:
+def read(texts: Sequence[str], glossary: Glossary | None, share: float, *,
+         sources: Sequence[str] | None = None) -> Readings:
     """The readings of ``texts``: with ``glossary`` (None: the kind is not glossed) each Dutch text
-    is marked, and where ``share`` > 0, glossed."""
+    is marked, and where ``share`` > 0, glossed. ``sources``: per text, what its gloss is made of
+    (default the text itself; a Dutch outcome phrase is glossed verb first, as English orders it)."""
     n = len(texts)
-    dutch, glosses = glossary.read(texts, gloss=bool(share)) if glossary is not None else ([False] * n, {})
+    dutch, glosses = glossary.read(sources or texts, gloss=bool(share)) if glossary is not None else ([False] * n, {})
     own = np.fromiter(glosses, dtype=np.int64)
     partner = np.arange(n + len(glosses))
     partner[own], partner[n:] = np.arange(n, n + len(glosses)), own

@@ -33,6 +33,7 @@ from skillmatch.matching.decision import Decision, Match
 from skillmatch.matching.description import DescriptionChannel
 from skillmatch.matching.label import LabelChannel
 from skillmatch.matching.lexical import LexicalChannel
+from skillmatch.matching.reading import OutcomeReader, OutcomeReading
 from skillmatch.matching.settings import MatchSettings, Weights
 from skillmatch.outcomes import check_text, split_outcomes
 from skillmatch.taxonomy import ConceptKind, Taxonomy, load_taxonomy, store_path
@@ -74,6 +75,7 @@ class Matcher:
         self.artefacts_ = Artefacts(self.taxonomy, self.encoder, data_dir, self.settings, progress=progress)
         self.artefacts_.fit(labelled)
         self.glossary_: Glossary = self.artefacts_.glossary
+        self.reader_ = OutcomeReader().fit(self.taxonomy)
         self.channels_: dict[ConceptKind, list[Channel]] = {
             kind: [channel().fit(kind, self.artefacts_) for channel in CHANNELS if kind in channel.kinds]
             for kind in KINDS}
@@ -118,13 +120,16 @@ class Matcher:
         return Decision(self.indexes_[kind], self.taxonomy, self.settings.calibration(kind),
                         self.settings.tuned.threshold)
 
-    def evidence(self, kind: ConceptKind, texts: Sequence[str], *, every_channel: bool = False) -> Evidence:
+    def evidence(self, kind: ConceptKind, texts: Sequence[str], *, every_channel: bool = False,
+                 gloss_sources: Sequence[str] | None = None) -> Evidence:
         """Every candidate concept's evidence for every text, per channel (0 for the other
-        concepts). Channels whose weight is 0 are left out unless ``every_channel`` (for tuning)."""
+        concepts). Channels whose weight is 0 are left out unless ``every_channel`` (for tuning).
+        ``gloss_sources``: what each text's gloss is made of (``gloss.read``)."""
         weights = self.weights(kind)
         active = [channel for channel in self.channels_[kind] if every_channel or weights[channel.name]]
         skills = kind is ConceptKind.SKILL
-        readings = gloss.read(texts, self.glossary_ if skills else None, self.settings.gloss if skills else 0.0)
+        readings = gloss.read(texts, self.glossary_ if skills else None, self.settings.gloss if skills else 0.0,
+                              sources=gloss_sources)
         encoded = self.encoder.encode(readings.texts, role="query")
         adapter = self.adapters_.get(kind)
         queries = adapter.transform(encoded) if adapter else encoded
@@ -149,26 +154,70 @@ class Matcher:
         return self.match_outcomes_batch([split_outcomes(text) for text in texts], top_k=top_k)
 
     def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10) -> list[list[Match]]:
-        """Like :meth:`match_skills_batch` for outcomes that are already split, one list per credential."""
+        """Like :meth:`match_skills_batch` for outcomes that are already split, one list per credential.
+
+        Each outcome is read as the things it teaches (``reading``); a skill's score for the
+        outcome is its score for the text, with ``phrase_share`` of it from its best phrase."""
         for block in blocks:
             if not block:
                 raise InputError("a credential without learning outcomes cannot be matched")
             for outcome in block:
                 check_text(outcome)
         flat = [outcome for block in blocks for outcome in block]
-        evidence = self.evidence(ConceptKind.SKILL, flat)
-        scores = evidence.combine(self.weights(ConceptKind.SKILL))
+        read = self.read_outcomes(flat)
+        texts, sources, owner = list(flat), list(flat), list(range(len(flat)))
+        for i, reading in enumerate(read):
+            for phrase in reading.phrases:
+                if not phrase.example:
+                    texts.append(phrase.text)
+                    sources.append(phrase.verb_first)
+                    owner.append(i)
+        evidence = self.evidence(ConceptKind.SKILL, texts, gloss_sources=sources)
+        combined = evidence.combine(self.weights(ConceptKind.SKILL))
+        scores, agreement, readings = self._outcome_scores(combined, np.asarray(owner), texts, len(flat))
         decision = self._decision(ConceptKind.SKILL)
         results, start = [], 0
         for block in blocks:
-            rows = scores[start : start + len(block)]
+            at = slice(start, start + len(block))
+            rows = scores[at]
             several = len(block) > 1
             results.append(decision.ranked(
-                rows.max(axis=0), evidence.queries[start : start + len(block)], top_k, rows=np.argmax(rows, axis=0),
-                outcomes=block if several else None, per_outcome=rows if several else None,
+                rows.max(axis=0), evidence.queries[at], top_k, rows=np.argmax(rows, axis=0),
+                outcomes=block if several else None, per_outcome=rows,
+                agreement=agreement[at], readings=readings[at],
             ))
             start += len(block)
         return results
+
+    def read_outcomes(self, outcomes: Sequence[str]) -> list[OutcomeReading]:
+        """How the matcher reads each outcome: Dutch or English, and the phrases it teaches."""
+        dutch, _ = self.glossary_.read(outcomes, gloss=False)
+        return [self.reader_.read(text, "nl" if is_dutch else "en")
+                for text, is_dutch in zip(outcomes, dutch, strict=True)]
+
+    def _outcome_scores(self, combined: np.ndarray, owner: np.ndarray, texts: Sequence[str],
+                        n: int) -> tuple[np.ndarray, np.ndarray, list[dict[int, str]]]:
+        """Per outcome: its skills' scores (the text's, with ``phrase_share`` from the best
+        phrase), the agreement of its readings, and which phrase scored each skill."""
+        share = self.settings.phrase_share
+        decision = self._decision(ConceptKind.SKILL)
+        scores = combined[:n].copy()
+        agreement = np.zeros_like(scores)
+        readings: list[dict[int, str]] = [{} for _ in range(n)]
+        for i in range(n):
+            phrase_rows = np.flatnonzero(owner[n:] == i) + n
+            every = [i, *phrase_rows.tolist()]
+            bests = [int(np.argmax(combined[row])) for row in every if combined[row].any()]
+            if len(phrase_rows):
+                phrases = combined[phrase_rows]
+                best = phrases.max(axis=0)
+                scores[i] = (1 - share) * combined[i] + share * best
+                which = phrase_rows[np.argmax(phrases, axis=0)]
+                for cid in np.flatnonzero(best > combined[i]).tolist():
+                    readings[i][cid] = texts[int(which[cid])]
+            for cid in np.argsort(-scores[i])[: decision.NEIGHBOURS].tolist():
+                agreement[i, cid] = sum(b == cid or decision.siblings(b, cid) for b in bests) / len(every)
+        return scores, agreement, readings
 
     def match_skills(self, text: str, *, top_k: int = 10) -> list[Match]:
         return self.match_skills_batch([text], top_k=top_k)[0]

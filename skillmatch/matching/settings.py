@@ -62,15 +62,18 @@ class Weights:
 
 @dataclass(frozen=True)
 class Calibration:
-    """confidence = sigmoid(bias + score_coef * score + lead_coef * lead): the fitted probability
-    that a candidate is a gold concept, given its score and its lead over the next candidate."""
+    """confidence = sigmoid(bias + score_coef * score + lead_coef * lead + agreement_coef *
+    agreement): the fitted probability that a reviewer accepts a candidate, given its score, its
+    lead over the next candidate that is no near-duplicate of it, and (skills) the share of its
+    outcome's readings whose best skill it or a near-duplicate is."""
 
     bias: float
     score_coef: float
     lead_coef: float
+    agreement_coef: float = 0.0
 
-    def confidence(self, score: float, lead: float) -> float:
-        z = self.bias + self.score_coef * score + self.lead_coef * lead
+    def confidence(self, score: float, lead: float, agreement: float = 0.0) -> float:
+        z = self.bias + self.score_coef * score + self.lead_coef * lead + self.agreement_coef * agreement
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
@@ -162,6 +165,9 @@ class MatchSettings:
     #: The encoder of the crosslingual channel, over skill labels only (None: no such channel).
     #: Dutch texts only: on English sentences it cost HOUSE and SkillSkape 0.01-0.02.
     crosslingual_encoder: str | None = "use"
+    #: Share of a learning outcome's skill score that comes from the best of the phrases it is read
+    #: as (``skillmatch.matching.reading``); the rest is the outcome's own text.
+    phrase_share: float = 0.3
 
     def weights(self, kind: ConceptKind) -> Weights:
         return self.tuned.of(kind).weights
