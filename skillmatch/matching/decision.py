@@ -95,7 +95,7 @@ class Decision:
             score = float(scores[cid])
             row = int(rows[cid]) if rows is not None else 0
             own = own_rows[row]
-            neighbours = self._neighbours(own, cid)
+            neighbours = self.neighbours(own) or [cid]
             family = self.family(cid)
             rivals = [float(own[c]) for c in neighbours if c != cid and not self.siblings(cid, c)]
             following = max(rivals) if rivals else score
@@ -131,10 +131,11 @@ class Decision:
     #: Alternatives shown per match.
     ALTERNATIVES = 3
 
-    def _neighbours(self, own: np.ndarray, cid: int) -> list[int]:
+    def neighbours(self, own: np.ndarray) -> list[int]:
+        """An outcome's NEIGHBOURS best candidates, best first."""
         n = min(self.NEIGHBOURS, int(np.count_nonzero(own)))
         if n == 0:
-            return [cid]
+            return []
         near = np.argpartition(-own, n - 1)[:n]
         return near[np.argsort(-own[near], kind="stable")].tolist()
 

@@ -204,8 +204,10 @@ class Matcher:
         scores = combined[:n].copy()
         agreement = np.zeros_like(scores)
         readings: list[dict[int, str]] = [{} for _ in range(n)]
+        # Phrase rows follow the n outcome rows, grouped by the outcome they belong to.
+        bounds = np.searchsorted(owner[n:], np.arange(n + 1)) + n
         for i in range(n):
-            phrase_rows = np.flatnonzero(owner[n:] == i) + n
+            phrase_rows = np.arange(bounds[i], bounds[i + 1])
             every = [i, *phrase_rows.tolist()]
             bests = [int(np.argmax(combined[row])) for row in every if combined[row].any()]
             if len(phrase_rows):
@@ -215,7 +217,7 @@ class Matcher:
                 which = phrase_rows[np.argmax(phrases, axis=0)]
                 for cid in np.flatnonzero(best > combined[i]).tolist():
                     readings[i][cid] = texts[int(which[cid])]
-            for cid in np.argsort(-scores[i])[: decision.NEIGHBOURS].tolist():
+            for cid in decision.neighbours(scores[i]):
                 agreement[i, cid] = sum(b == cid or decision.siblings(b, cid) for b in bests) / len(every)
         return scores, agreement, readings
 

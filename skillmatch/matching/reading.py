@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -139,9 +138,6 @@ class OutcomeReader:
         phrases = _dutch_phrases(body) if dutch else self._english_phrases(body)
         unique = [p for p in dict.fromkeys(phrases) if p.text and p.text.lower() != body.lower()]
         return OutcomeReading(text, "nl" if dutch else "en", tuple(unique))
-
-    def read_all(self, texts: Iterable[str], langs: Iterable[str]) -> list[OutcomeReading]:
-        return [self.read(text, lang) for text, lang in zip(texts, langs, strict=True)]
 
     # -- English ------------------------------------------------------------------------------
 
@@ -413,7 +409,7 @@ def _strip_end(text: str) -> str:
 
 
 def _strip_frames(text: str, frames: tuple[re.Pattern[str], ...]) -> str:
-    """Drop the frames in turn, as often as they match, keeping at least two words."""
+    """Drop the frames in turn, as often as they match, keeping at least one word."""
     changed = True
     while changed:
         changed = False
