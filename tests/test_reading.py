@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from skillmatch.matching.reading import OutcomeReader, Phrase
+from skillmatch.matching.phrase import Phrase
+from skillmatch.matching.reading import OutcomeReader
 from skillmatch.taxonomy import Taxonomy
 
 
