@@ -241,6 +241,20 @@ class VerificationPublic(BaseModel):
     reason: str
 
 
+class OutcomeSkillPublic(ConceptRef):
+    state: str = Field(description="issuer, confirmed or linked (proven), or suggested.")
+    confidence: float | None
+    reading: str | None = Field(description="The phrase of the outcome the skill was read in.")
+    alternatives: list[ConceptRef] = Field(description="Near-duplicate siblings ranked below it.")
+
+
+class OutcomeProofPublic(BaseModel):
+    outcome: str | None = Field(description="The learning outcome; null for what the issuer aligned to the "
+                                            "credential as a whole.")
+    proves: list[OutcomeSkillPublic]
+    suggests: list[OutcomeSkillPublic] = Field(description="Not proven: for the institution's review.")
+
+
 class HeldCredentialPublic(BaseModel):
     """A credential as the passport reads it."""
 
@@ -259,6 +273,8 @@ class HeldCredentialPublic(BaseModel):
     verification: VerificationPublic
     eu_missing: list[str]
     skills: int
+    outcomes: list[OutcomeProofPublic] | None = Field(
+        None, description="What each learning outcome proves (to an employer only with the 'evidence' scope).")
 
 
 class HeldCredentialCreated(BaseModel):

@@ -108,5 +108,5 @@ def _held(credential: Credential, skills: int) -> HeldCredential:
         country=credential.issuer.country or achievement.issuer.country, format=credential.format.value,
         eqf_level=achievement.eqf_level, ects=achievement.ects, hours=achievement.hours,
         issued_on=credential.issued_on, expires=credential.expires, verification=credential.verification,
-        eu_missing=missing, skills=skills,
+        eu_missing=missing, skills=skills, outcomes=tuple(outcome_texts(achievement)),
     )

@@ -30,7 +30,8 @@ def database_text(store: CatalogueStore) -> str:
 def test_migration_adds_the_account_tables(store: CatalogueStore) -> None:
     assert {"principal", "held_credential", "consent"} <= store.tables()
     with store.engine.connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        # The accounts came with 0002; later migrations build on it.
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) >= "0002"
 
 
 def test_tokens_are_stored_only_as_their_hash(store: CatalogueStore, accounts: AccountStore) -> None:

@@ -181,6 +181,11 @@ def test_an_employer_sees_a_passport_only_while_consented_and_only_the_scope(api
     assert shared["scope"] == ["skills", "evidence", "credentials"]
     assert all(skill["evidence"] for skill in shared["skills"])
     assert [c["title"] for c in shared["credentials"]] == ["Zonnepanelen (PV-systemen) installeren"]
+    assert shared["credentials"][0]["outcomes"] == own["credentials"][0]["outcomes"] != []
+    # What each outcome proves is evidence: credentials without the evidence scope come without it.
+    api.put(f"/v1/passports/me/consents/{acme.id}", json={"scope": ["credentials", "skills"]}, headers=daan.headers)
+    shared = api.get(path, headers=acme.headers).json()
+    assert shared["credentials"][0]["title"] and shared["credentials"][0]["outcomes"] is None
 
     assert api.delete(f"/v1/passports/me/consents/{acme.id}", headers=daan.headers).status_code == 204
     problem(api.get(path, headers=acme.headers), 404)

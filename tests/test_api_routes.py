@@ -244,9 +244,13 @@ def test_institution_learner_and_employer_end_to_end(store_url: str | None, tmp_
         assert len(coverage["sector_gaps"]["ict"]) == 3 and coverage["occupations"]
         assert "unknown sector" in problem(api.get("/v1/catalogue/coverage", params={"sector": "mining"},
                                                    headers=deltastad), 422)["detail"]
-        overlap = api.get("/v1/catalogue/overlap", headers=deltastad).json()
+        overlap = api.get("/v1/catalogue/overlap", params={"min_similarity": 0.2}, headers=deltastad).json()
         assert overlap["count"] >= 1 and {overlap["data"][0]["a_issuer"], overlap["data"][0]["b_issuer"]} == {
-            "Hogeschool Deltastad", "Universiteit van Noordland"}
+            "Hogeschool Deltastad", "Universiteit van Noordland"}, overlap
+        stricter = api.get("/v1/catalogue/overlap", params={"min_similarity": 0.9}, headers=deltastad).json()
+        assert stricter["count"] < overlap["count"]
+        assert "min_similarity" in problem(api.get("/v1/catalogue/overlap", params={"min_similarity": 0},
+                                                   headers=deltastad), 422)["detail"]
 
         # The learner adds the assertion and sees the skill with its evidence.
         added = api.post("/v1/passports/me/credentials", headers=daan, json=assertion)

@@ -58,3 +58,32 @@ def test_a_passport_from_eight_realistic_badges(esco_matcher: Matcher) -> None:
     evidence = [e for skill in data["skills"] for e in skill["evidence"]]
     assert all({"outcome", "alternatives", "confidence", "reading"} <= set(e) for e in evidence)
     assert any(e["alternatives"] for e in evidence) and any(e["reading"] for e in evidence)
+
+
+def test_the_passport_shows_what_each_outcome_proves(esco_matcher: Matcher) -> None:
+    expected = json.loads((BADGES / "expected.json").read_text(encoding="utf-8"))
+    credentials = [read_file(BADGES / name) for name in sorted(expected)]
+    passport = build_passport(credentials, esco_matcher)
+    by_credential = passport.by_credential()
+    assert [held.title for held, _proofs in by_credential] == [c.achievement.name for c in credentials]
+    for (held, proofs), name in zip(by_credential, sorted(expected), strict=True):
+        # Every stated outcome is listed, in order, and none is crowded out by the credential's
+        # other outcomes: each has a proven skill or a suggestion for the institution to review.
+        assert [p.outcome for p in proofs] == [o["outcome"] for o in expected[name]] == list(held.outcomes)
+        assert all(p.proves or p.suggests for p in proofs), held.title
+    proven = sum(len(p.proves) for _held, proofs in by_credential for p in proofs)
+    assert proven == sum(1 for s in passport.skills for e in s.evidence if e.state != "suggested")
+    outcomes = passport.to_dict()["credentials"][0]["outcomes"]
+    assert {"outcome", "proves", "suggests"} == set(outcomes[0])
+    item = [*outcomes[0]["proves"], *outcomes[0]["suggests"]][0]
+    assert {"uri", "label", "state", "confidence", "reading", "alternatives"} == set(item)
+
+
+def test_a_credential_s_outcomes_are_decided_one_by_one(esco_matcher: Matcher) -> None:
+    block = ["De student schrijft programma's in Python en test ze met unit tests.",
+             "De student dient medicatie toe volgens de vijf juiste principes.",
+             "De student begeleidt een groep kinderen van 0 tot 4 jaar."]
+    matches = esco_matcher.match_outcomes_batch([block], top_k=10)[0]
+    assert {m.outcome for m in matches} == set(block)
+    assert len({m.uri for m in matches}) == len(matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)

@@ -108,3 +108,42 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open the catalogue database"):
         CatalogueStore.open(None, tmp_path)
     assert (tmp_path / "catalogue.sqlite").read_bytes() == b"this is not SQLite" * 100
+
+
+def test_links_keep_their_reading_and_alternatives(store: CatalogueStore) -> None:
+    store.upsert(record())
+    link = SkillLink(SKILL + "b", "assess wounds", "inferred", confidence=0.7, status="linked",
+                     outcome="De beroepskracht beoordeelt wonden.", reading="wonden beoordelen",
+                     alternatives=(SKILL + "c", SKILL + "d"))
+    store.replace_inferred("https://edu.example/bc/1", [link], "fp1")
+    stored = [found for found in store.get("https://edu.example/bc/1").links if found.origin == "inferred"]
+    assert stored == [link]
+
+
+def test_upgrading_a_catalogue_of_the_previous_schema_keeps_its_links(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from skillmatch.store.catalogue import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(text(
+            "INSERT INTO credential (id, format, title, document, content_hash, imported_at, updated_at) "
+            "VALUES ('c1', 'ob2', 'Wondzorg', '{}', 'h', '2026-01-01', '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO skill_link (credential_id, skill_uri, label, origin, confidence, status) "
+            f"VALUES ('c1', '{SKILL}b', 'assess wounds', 'inferred', 0.7, 'linked')"))
+    engine.dispose()
+    store = CatalogueStore.open(url, tmp_path)
+    try:
+        [link] = store.get("c1").links
+        assert (link.skill_uri, link.label, link.reading, link.alternatives) == (SKILL + "b", "assess wounds", None, ())
+    finally:
+        store.close()

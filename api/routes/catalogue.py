@@ -136,11 +136,13 @@ def coverage(
 
 
 @router.get("/overlap", response_model=Page[OverlapPublic])
-def overlaps(principal: CurrentInstitution, catalogue: CatalogueDep, matcher: MatcherDep,
-             page: PageDep) -> Page[OverlapPublic]:
+def overlaps(principal: CurrentInstitution, catalogue: CatalogueDep, matcher: MatcherDep, page: PageDep,
+             min_similarity: Annotated[float, Query(gt=0, le=1, description=(
+                 "The least weighted Jaccard similarity of two credentials' skills to list."))] = 0.3,
+             ) -> Page[OverlapPublic]:
     """The institution's credentials that teach largely the same skills as another institution's
     (weighted Jaccard), most similar first: candidates for mutual recognition."""
-    pairs = [p for p in overlap(offered_credentials(catalogue), matcher.taxonomy)
+    pairs = [p for p in overlap(offered_credentials(catalogue), matcher.taxonomy, min_similarity=min_similarity)
              if principal.role == "admin" or principal.institution in (p.a_issuer, p.b_issuer)]
     return Page(data=[OverlapPublic.model_validate(p.to_dict()) for p in page.of(pairs)], count=len(pairs))
 

@@ -7,6 +7,8 @@ employer cannot tell a learner's id from a made-up one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, HTTPException
 
 from api.deps import CurrentEmployer, ServicesDep
@@ -17,6 +19,7 @@ from api.schemas import (
     CandidateSkill,
     CandidatesPublic,
     ConceptRef,
+    HeldCredentialPublic,
     SharedPassportPublic,
     SharedSkill,
 )
@@ -42,7 +45,14 @@ def shared_passport(learner_id: str, employer: CurrentEmployer, services: Servic
                   for skill in public.skills]
     return SharedPassportPublic(learner_id=learner_id, name=consent.learner_name, scope=list(consent.scope),
                                 generated_at=public.generated_at, skills=skills,
-                                credentials=public.credentials if "credentials" in consent.scope else None)
+                                credentials=_credentials(public.credentials, consent.scope))
+
+
+def _credentials(held: list[HeldCredentialPublic], scope: Sequence[str]) -> list[HeldCredentialPublic] | None:
+    """The held credentials under a consent: their outcome-by-outcome proof is evidence."""
+    if "credentials" not in scope:
+        return None
+    return held if "evidence" in scope else [c.model_copy(update={"outcomes": None}) for c in held]
 
 
 @router.post("/candidates", response_model=CandidatesPublic, responses=documented(404, 413))

@@ -204,6 +204,8 @@ def coverage(
     sector: Annotated[list[str] | None, typer.Option(help="Shortage sectors to report gaps for (repeatable).")] = None,
     occupation: Annotated[list[str] | None, typer.Option(help="ESCO occupation URIs to report gaps for.")] = None,
     top: Annotated[int, typer.Option(help="How many occupations to list.")] = 10,
+    min_similarity: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="The least similarity (weighted Jaccard of the skills) of an overlap to list.")] = 0.3,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     encoder: EncoderOption = DEFAULT_ENCODER,
@@ -219,7 +221,7 @@ def coverage(
         offer = offered_credentials(Catalogue(open_store(database_url, data_dir), matcher))
         result = offer_coverage(offer, matcher.taxonomy, institution=institution,
                                 sectors=sector or tuple(SECTORS), occupations=occupation or (), top=top)
-        pairs = [p for p in overlap(offer, matcher.taxonomy)
+        pairs = [p for p in overlap(offer, matcher.taxonomy, min_similarity=min_similarity)
                  if institution is None or institution in (p.a_issuer, p.b_issuer)]
         if json_output:
             data = result.to_dict()

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.tree import Tree
 
 from skillmatch.cli.common import (
     DataDir,
@@ -29,7 +31,7 @@ from skillmatch.errors import InputError
 # costs 0.4 s that ``map-skills`` (cold start target 5 s) would otherwise pay too.
 if TYPE_CHECKING:
     from skillmatch.catalogue import Catalogue, ImportReport
-    from skillmatch.domain import Passport
+    from skillmatch.domain import Evidence, Passport
     from skillmatch.matching import Matcher
     from skillmatch.store import CatalogueStore
 
@@ -270,18 +272,33 @@ def print_passport(passport: Passport) -> None:
     out.print(table)
     out.print(f"total: {passport.total_ects:g} ECTS, {passport.total_hours:g} study hours, "
               f"{len(passport.proven)} proven ESCO skills, {len(passport.suggested)} suggested")
+    out.print("\n[bold]what each learning outcome proves[/] ([green]proven[/], [yellow]suggested[/]: "
+              "not proven, for the institution's review)")
+    for held, proofs in passport.by_credential():
+        tree = Tree(f"[bold]{escape(held.title)}[/] ({escape(held.issuer or 'unknown issuer')})")
+        for proof in proofs:
+            branch = tree.add(escape(proof.outcome or "the credential as a whole"))
+            for skill, e in proof.proves:
+                branch.add(f"[green]{escape(skill.label)}[/] {_evidence_note(e)}")
+            for skill, e in proof.suggests:
+                branch.add(f"[yellow]{escape(skill.label)}[/] {_evidence_note(e)}")
+            if not proof.proves and not proof.suggests:
+                branch.add("[dim]no ESCO skill found[/]")
+        out.print(tree)
     for pillar, skills in passport.by_pillar().items():
-        table = Table("skill", "group", "confidence", "evidence", title=pillar)
+        table = Table("skill", "group", "confidence", "proven by", title=pillar)
         for skill in skills:
-            evidence = "; ".join(
-                f"{e.credential} ({e.origin}{', ' + e.reviewed if e.reviewed else ''}"
-                f"{', matched ' + repr(e.matched) if e.matched else ''})" for e in skill.evidence)
-            table.add_row(skill.label, skill.group or "", f"{skill.confidence:.2f}", evidence)
+            table.add_row(skill.label, skill.group or "", f"{skill.confidence:.2f}",
+                          "; ".join(dict.fromkeys(e.credential for e in skill.evidence if e.state != "suggested")))
         out.print(table)
-    if passport.suggested:
-        table = Table("skill", "confidence", "outcome", "credential",
-                      title="suggested (each outcome's best skill below the confidence threshold; not proven)")
-        for skill in passport.suggested:
-            evidence = skill.evidence[0]
-            table.add_row(skill.label, f"{skill.confidence:.2f}", evidence.outcome or "", evidence.credential)
-        out.print(table)
+
+
+def _evidence_note(e: Evidence) -> str:
+    parts = [e.origin if e.origin == "issuer" else f"{e.confidence or 0:.2f}"]
+    if e.reviewed:
+        parts.append(e.reviewed)
+    if e.reading:
+        parts.append(f"read as {e.reading!r}")
+    if e.alternatives:
+        parts.append("or " + ", ".join(label for _uri, label in e.alternatives))
+    return escape(f"({'; '.join(parts)})")

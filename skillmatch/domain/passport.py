@@ -77,6 +77,19 @@ class HeldCredential:
     #: Mandatory elements of the EU 2022 Recommendation that the credential does not state.
     eu_missing: tuple[str, ...]
     skills: int
+    #: Its learning outcomes as stated, in order.
+    outcomes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutcomeProof:
+    """What one learning outcome of a held credential proves, and what it only suggests (the
+    institution's review queue); ``outcome`` is None for what the issuer aligned to the credential
+    as a whole."""
+
+    outcome: str | None
+    proves: tuple[tuple[PassportSkill, Evidence], ...]
+    suggests: tuple[tuple[PassportSkill, Evidence], ...]
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,29 @@ class Passport:
     def suggested(self) -> list[PassportSkill]:
         return [s for s in self.skills if not s.proven]
 
+    def by_credential(self) -> list[tuple[HeldCredential, tuple[OutcomeProof, ...]]]:
+        """Each held credential with what each of its outcomes proves: the evidence turned round,
+        from skill -> credentials to credential -> outcome -> skills. Outcomes that prove and
+        suggest nothing are listed too, so a reader sees what the engine could not place."""
+        found: dict[tuple, dict[str | None, list[tuple[PassportSkill, Evidence]]]] = {}
+        for skill in self.skills:
+            for e in skill.evidence:
+                found.setdefault((e.credential_id, e.credential, e.issued_on), {}).setdefault(
+                    e.outcome, []).append((skill, e))
+        result = []
+        for held in self.credentials:
+            by_outcome = found.get((held.id, held.title, held.issued_on), {})
+            order = [None, *held.outcomes, *(o for o in by_outcome if o is not None and o not in held.outcomes)]
+            proofs = []
+            for outcome in dict.fromkeys(order):
+                items = sorted(by_outcome.get(outcome, []), key=lambda item: -(item[1].confidence or 1.0))
+                if outcome is None and not items:
+                    continue
+                proofs.append(OutcomeProof(outcome, tuple(i for i in items if i[1].state != "suggested"),
+                                           tuple(i for i in items if i[1].state == "suggested")))
+            result.append((held, tuple(proofs)))
+        return result
+
     def by_pillar(self) -> dict[str, list[PassportSkill]]:
         """The proven skills by ESCO pillar."""
         groups: dict[str, list[PassportSkill]] = {}
@@ -118,7 +154,8 @@ class Passport:
             "generated_at": self.generated_at.isoformat(),
             "total_ects": self.total_ects,
             "total_hours": self.total_hours,
-            "credentials": [_held_dict(c) for c in self.credentials],
+            "credentials": [{**_held_dict(c), "outcomes": [_proof_dict(p) for p in proofs]}
+                            for c, proofs in self.by_credential()],
             "skills": [_skill_dict(s) for s in self.proven],
             "suggested": [_skill_dict(s) for s in self.suggested],
             "by_pillar": {pillar: [s.uri for s in skills] for pillar, skills in self.by_pillar().items()},
@@ -179,6 +216,15 @@ def _held_dict(c: HeldCredential) -> dict:
                          "key_id": c.verification.key_id, "reason": c.verification.reason},
         "eu_missing": list(c.eu_missing), "skills": c.skills,
     }
+
+
+def _proof_dict(proof: OutcomeProof) -> dict:
+    def item(skill: PassportSkill, e: Evidence) -> dict:
+        return {"uri": skill.uri, "label": skill.label, "state": e.state,
+                "confidence": None if e.confidence is None else round(e.confidence, 4), "reading": e.reading,
+                "alternatives": [{"uri": uri, "label": label} for uri, label in e.alternatives]}
+    return {"outcome": proof.outcome, "proves": [item(*i) for i in proof.proves],
+            "suggests": [item(*i) for i in proof.suggests]}
 
 
 def _skill_dict(s: PassportSkill) -> dict:

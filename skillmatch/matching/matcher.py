@@ -56,6 +56,9 @@ class Matcher:
 
     #: Texts scored at once; bounds the (texts x forms) similarity matrix to some tens of megabytes.
     CHUNK = 64
+    #: Raised when a change of the code (not of its settings or data) changes what is matched, so
+    #: that mappings stored before it go stale. 2: a credential's skills decided per outcome.
+    RULES = 2
 
     def __init__(self, taxonomy: Taxonomy, encoder: Encoder, *, settings: MatchSettings | None = None) -> None:
         self.taxonomy = taxonomy
@@ -85,7 +88,7 @@ class Matcher:
         raw = json.dumps({kind.value: {c.name: c.describe() for c in self.channels_[kind]} for kind in KINDS},
                          sort_keys=True)
         raw += "|".join(["", *(self.artefacts_.adapter_fingerprints.get(kind, "") for kind in KINDS),
-                         repr(self.settings)])
+                         repr(self.settings), f"rules {self.RULES}"])
         self.fingerprint_ = hashlib.sha256(raw.encode()).hexdigest()[:16]
         return self
 
@@ -178,16 +181,29 @@ class Matcher:
         decision = self._decision(ConceptKind.SKILL)
         results, start = [], 0
         for block in blocks:
-            at = slice(start, start + len(block))
-            rows = scores[at]
-            several = len(block) > 1
-            results.append(decision.ranked(
-                rows.max(axis=0), evidence.queries[at], top_k, rows=np.argmax(rows, axis=0),
-                outcomes=block if several else None, per_outcome=rows,
-                agreement=agreement[at], readings=readings[at],
-            ))
+            one = slice(start, start + 1)
+            results.append(self._block_matches(decision, block, start, scores, evidence.queries, agreement,
+                                               readings, top_k) if len(block) > 1 else
+                           decision.ranked(scores[start], evidence.queries[one], top_k, agreement=agreement[one],
+                                           readings=readings[one]))
             start += len(block)
         return results
+
+    def _block_matches(self, decision: Decision, block: Sequence[str], start: int, scores: np.ndarray,
+                       queries: np.ndarray, agreement: np.ndarray, readings: list[dict[int, str]],
+                       top_k: int) -> list[Match]:
+        """A credential's ``top_k`` skills decided outcome by outcome, taken rank by rank (every
+        outcome's best, then every outcome's second, ...), so no outcome is crowded out by
+        another's stronger skills; a skill found by several outcomes keeps its first."""
+        ranked = [decision.ranked(scores[i], queries[i:i + 1], top_k, outcomes=[outcome],
+                                  agreement=agreement[i:i + 1], readings=readings[i:i + 1])
+                  for i, outcome in enumerate(block, start)]
+        chosen: dict[str, Match] = {}
+        for rank in range(top_k):
+            for match in sorted((r[rank] for r in ranked if rank < len(r)), key=lambda m: -m.score):
+                if len(chosen) < top_k:
+                    chosen.setdefault(match.uri, match)
+        return sorted(chosen.values(), key=lambda m: (-m.score, m.uri))
 
     def read_outcomes(self, outcomes: Sequence[str]) -> list[OutcomeReading]:
         """How the matcher reads each outcome: Dutch or English, and the phrases it teaches."""

@@ -199,9 +199,16 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+_LINK_COLUMNS = ("skill_uri", "label", "origin", "confidence", "score", "status", "outcome", "matched",
+                 "matched_lang", "form", "reading")
+
+
 def _link_columns(link: SkillLink) -> dict:
-    return {name: getattr(link, name) for name in ("skill_uri", "label", "origin", "confidence", "score", "status",
-                                                   "outcome", "matched", "matched_lang", "form")}
+    return {**{name: getattr(link, name) for name in _LINK_COLUMNS}, "alternatives": list(link.alternatives)}
+
+
+def _link(row: SkillLinkRow) -> SkillLink:
+    return SkillLink(**{name: getattr(row, name) for name in _LINK_COLUMNS}, alternatives=tuple(row.alternatives or ()))
 
 
 def _record(row: CredentialRow) -> CredentialRecord:
@@ -209,7 +216,7 @@ def _record(row: CredentialRow) -> CredentialRecord:
         id=row.id, format=row.format, title=row.title, document=row.document, content_hash=row.content_hash,
         issuer_id=row.issuer_id, issuer_name=row.issuer_name, country=row.country, eqf_level=row.eqf_level,
         ects=row.ects, language=row.language, source=row.source, mapped_with=row.mapped_with,
-        links=tuple(SkillLink(**{name: getattr(link, name) for name in _link_columns(link)}) for link in row.links),
+        links=tuple(_link(link) for link in row.links),
         reviews={r.skill_uri: Review(r.skill_uri, r.decision, _utc(r.decided_at), r.reviewer, r.note)  # type: ignore[arg-type]
                  for r in row.reviews},
     )

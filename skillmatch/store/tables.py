@@ -63,6 +63,9 @@ class SkillLinkRow(Base):
     matched: Mapped[str | None] = mapped_column(Text)
     matched_lang: Mapped[str | None] = mapped_column(String(16))
     form: Mapped[str | None] = mapped_column(String(32))
+    reading: Mapped[str | None] = mapped_column(Text)
+    #: URIs of the near-duplicate siblings ranked below the skill for the same outcome.
+    alternatives: Mapped[list[str] | None] = mapped_column(JSON)
 
     credential: Mapped[CredentialRow] = relationship(back_populates="links")
 
