@@ -87,3 +87,22 @@ def test_a_credential_s_outcomes_are_decided_one_by_one(esco_matcher: Matcher) -
     assert {m.outcome for m in matches} == set(block)
     assert len({m.uri for m in matches}) == len(matches)
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_the_cli_passport_lists_each_outcome_with_proven_and_suggested_skills(esco_matcher: Matcher,
+                                                                             tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from skillmatch.cli import app
+
+    expected = json.loads((BADGES / "expected.json").read_text(encoding="utf-8"))
+    names = sorted(expected)[:3]
+    result = CliRunner().invoke(app, ["passport", "build", *(str(BADGES / n) for n in names), "--database-url",
+                                      f"sqlite:///{tmp_path / 'catalogue.sqlite'}"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for name in names:
+        for outcome in expected[name]:
+            # each outcome, then its skills marked + (proven) or ? (suggested), before the next outcome
+            at = next(i for i, line in enumerate(lines) if outcome["outcome"] in line)
+            assert any(mark in lines[at + 1] for mark in ("── + ", "── ? ")), lines[at:at + 2]

@@ -272,16 +272,16 @@ def print_passport(passport: Passport) -> None:
     out.print(table)
     out.print(f"total: {passport.total_ects:g} ECTS, {passport.total_hours:g} study hours, "
               f"{len(passport.proven)} proven ESCO skills, {len(passport.suggested)} suggested")
-    out.print("\n[bold]what each learning outcome proves[/] ([green]proven[/], [yellow]suggested[/]: "
+    out.print("\n[bold]what each learning outcome proves[/] ([green]+ proven[/], [yellow]? suggested[/]: "
               "not proven, for the institution's review)")
     for held, proofs in passport.by_credential():
         tree = Tree(f"[bold]{escape(held.title)}[/] ({escape(held.issuer or 'unknown issuer')})")
         for proof in proofs:
             branch = tree.add(escape(proof.outcome or "the credential as a whole"))
             for skill, e in proof.proves:
-                branch.add(f"[green]{escape(skill.label)}[/] {_evidence_note(e)}")
+                branch.add(f"[green]+ {escape(skill.label)}[/] {_evidence_note(e)}")
             for skill, e in proof.suggests:
-                branch.add(f"[yellow]{escape(skill.label)}[/] {_evidence_note(e)}")
+                branch.add(f"[yellow]? {escape(skill.label)}[/] {_evidence_note(e)}")
             if not proof.proves and not proof.suggests:
                 branch.add("[dim]no ESCO skill found[/]")
         out.print(tree)
