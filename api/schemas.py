@@ -332,6 +332,8 @@ class PassportPublic(BaseModel):
     suggested: list[PassportSkillPublic]
     by_pillar: dict[str, list[str]]
     rejected: list[RejectedCredential] = Field(description="Held credentials that no longer read or verify.")
+    warnings: list[str] = Field(description="What the passport could not use, in words (an issuer's alignment "
+                                            "to a URI the loaded ESCO release lacks).")
 
 
 class SharedSkill(SkillBase):

@@ -204,5 +204,6 @@ def test_catalogue_and_passport_take_the_same_issuer_links(esco_matcher: Matcher
     passport = build_passport([Credential(id="urn:held:1", format=CredentialFormat.OB3, achievement=achievement)],
                               esco_matcher)
     assert passport.warnings == (f"Data analysis: {warning}",)
+    assert passport.to_dict()["warnings"] == [f"Data analysis: {warning}"]
     issuer = {s.uri: e.outcome for s in passport.skills for e in s.evidence if e.origin == "issuer"}
     assert issuer == {PYTHON: None, STATISTICS: OUTCOME}

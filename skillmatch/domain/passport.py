@@ -159,6 +159,7 @@ class Passport:
             "skills": [_skill_dict(s) for s in self.proven],
             "suggested": [_skill_dict(s) for s in self.suggested],
             "by_pillar": {pillar: [s.uri for s in skills] for pillar, skills in self.by_pillar().items()},
+            "warnings": list(self.warnings),
         }
 
     def to_jsonld(self) -> dict:
