@@ -1,7 +1,7 @@
 """From combined scores to reported matches: rank, calibrate, decide linked or suggested.
 
 A concept's confidence is its kind's :class:`~skillmatch.matching.settings.Calibration` of its
-score, its lead and (skills) its agreement; ``confidence >= threshold`` makes it "linked". In an
+score, its lead, (skills) its agreement and its rank; ``confidence >= threshold`` makes it "linked". In an
 outcome block the lead is measured within the outcome that gave the concept its score: skills of
 different outcomes do not compete.
 
@@ -91,7 +91,7 @@ class Decision:
         top = top[np.argsort(-scores[top], kind="stable")].tolist()
         own_rows = per_outcome if per_outcome is not None else scores[None, :]
         matches, linked_families = [], set()
-        for cid in top[:top_k]:
+        for rank, cid in enumerate(top[:top_k]):
             score = float(scores[cid])
             row = int(rows[cid]) if rows is not None else 0
             own = own_rows[row]
@@ -100,7 +100,7 @@ class Decision:
             rivals = [float(own[c]) for c in neighbours if c != cid and not self.siblings(cid, c)]
             following = max(rivals) if rivals else score
             agree = float(agreement[row, cid]) if agreement is not None else 0.0
-            confidence = self.calibration.confidence(score, score - following, agree)
+            confidence = self.calibration.confidence(score, score - following, agree, rank)
             below = [c for c in neighbours if c != cid and self.siblings(cid, c) and own[c] <= own[cid]]
             # Only the best of a family of siblings is linked; the rest are its alternatives.
             linked = confidence >= self.threshold and not (family & linked_families)

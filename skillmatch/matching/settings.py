@@ -63,17 +63,21 @@ class Weights:
 @dataclass(frozen=True)
 class Calibration:
     """confidence = sigmoid(bias + score_coef * score + lead_coef * lead + agreement_coef *
-    agreement): the fitted probability that a reviewer accepts a candidate, given its score, its
-    lead over the next candidate that is no near-duplicate of it, and (skills) the share of its
-    outcome's readings whose best skill it or a near-duplicate is."""
+    agreement + rank_coef * rank): the fitted probability that a reviewer accepts a candidate,
+    given its score, its lead over the next candidate that is no near-duplicate of it, (skills)
+    the share of its outcome's readings whose best skill it or a near-duplicate is, and its place
+    in its outcome's ranking (0 for the first): a reviewer accepts a first candidate more often
+    than a later one of the same score."""
 
     bias: float
     score_coef: float
     lead_coef: float
     agreement_coef: float = 0.0
+    rank_coef: float = 0.0
 
-    def confidence(self, score: float, lead: float, agreement: float = 0.0) -> float:
-        z = self.bias + self.score_coef * score + self.lead_coef * lead + self.agreement_coef * agreement
+    def confidence(self, score: float, lead: float, agreement: float = 0.0, rank: int = 0) -> float:
+        z = (self.bias + self.score_coef * score + self.lead_coef * lead + self.agreement_coef * agreement
+             + self.rank_coef * rank)
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
