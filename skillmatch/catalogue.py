@@ -154,7 +154,8 @@ class Catalogue:
             achievements = [self.achievement(record) for record in records]
             blocks = [outcome_texts(a) for a in achievements]
             mappable = [i for i, block in enumerate(blocks) if block]
-            matches = self.matcher.match_outcomes_batch([blocks[i] for i in mappable], top_k=TOP_K)
+            matches = self.matcher.match_outcomes_batch([blocks[i] for i in mappable], top_k=TOP_K,
+                                                        every_outcome=True)
             found = dict(zip(mappable, matches, strict=True))
             for i, record in enumerate(records):
                 links = [inferred_link(match, self.matcher.taxonomy) for match in found.get(i, [])]

@@ -44,8 +44,8 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
     fresh = [c for c in credentials if c.achievement.id not in stored]
     blocks = [outcome_texts(c.achievement) for c in fresh]
     mappable = [i for i, block in enumerate(blocks) if block]
-    matched = dict(zip(mappable, matcher.match_outcomes_batch([blocks[i] for i in mappable]), strict=True)) \
-        if mappable else {}
+    matches = matcher.match_outcomes_batch([blocks[i] for i in mappable], every_outcome=True) if mappable else []
+    matched = dict(zip(mappable, matches, strict=True))
     fresh_skills: dict[int, list[CredentialSkill]] = {}
     warnings: list[str] = []
     for i, credential in enumerate(fresh):

@@ -112,3 +112,12 @@ def test_the_cli_passport_lists_each_outcome_with_proven_and_suggested_skills(es
             # each outcome, then its skills marked + (proven) or ? (suggested), before the next outcome
             at = next(i for i, line in enumerate(lines) if outcome["outcome"] in line)
             assert any(mark in lines[at + 1] for mark in ("── + ", "── ? ")), lines[at:at + 2]
+
+
+def test_every_outcome_of_a_long_credential_gets_its_best(esco_matcher: Matcher) -> None:
+    block = ["Je programmeert in Python.", "Je schrijft SQL-queries.", "Je dient medicatie toe.",
+             "Je verzorgt wonden.", "Je rijdt met een heftruck.", "Je last met het TIG-proces."]
+    [short] = esco_matcher.match_outcomes_batch([block], top_k=3)
+    assert len(short) == 3
+    [every] = esco_matcher.match_outcomes_batch([block], top_k=3, every_outcome=True)
+    assert {m.outcome for m in every} == set(block)

@@ -156,11 +156,13 @@ class Matcher:
         outcome (as its score and as the evidence it reports)."""
         return self.match_outcomes_batch([split_outcomes(text) for text in texts], top_k=top_k)
 
-    def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10) -> list[list[Match]]:
+    def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10,
+                             every_outcome: bool = False) -> list[list[Match]]:
         """Like :meth:`match_skills_batch` for outcomes that are already split, one list per credential.
 
         Each outcome is read as the things it teaches (``reading``); a skill's score for the
-        outcome is its score for the text, with ``phrase_share`` of it from its best phrase."""
+        outcome is its score for the text, with ``phrase_share`` of it from its best phrase. With
+        ``every_outcome`` a credential of more outcomes than ``top_k`` still gets each one's best."""
         for block in blocks:
             if not block:
                 raise InputError("a credential without learning outcomes cannot be matched")
@@ -183,7 +185,8 @@ class Matcher:
         for block in blocks:
             one = slice(start, start + 1)
             results.append(self._block_matches(decision, block, start, scores, evidence.queries, agreement,
-                                               readings, top_k) if len(block) > 1 else
+                                               readings, max(top_k, len(block)) if every_outcome else top_k)
+                           if len(block) > 1 else
                            decision.ranked(scores[start], evidence.queries[one], top_k, agreement=agreement[one],
                                            readings=readings[one]))
             start += len(block)
