@@ -125,6 +125,19 @@ def test_passport_gap_and_recommendations_render(page, service: Service, problem
     sync_api.expect(credentials.filter(has_text="Energiedata analyseren")).to_contain_text("verified (vc-jwt)")
     sync_api.expect(credentials.filter(has_text="Data Visualisation")).to_contain_text(
         "hosted verification needs the issuer's server")
+    # Each credential opens onto what each of its learning outcomes proves (+) and suggests (?).
+    held = next(c for c in passport["credentials"] if c["title"] == "Python voor data-analyse")
+    row = credentials.filter(has_text="Python voor data-analyse")
+    row.locator("details.outcomes summary").click()
+    stated = [o["outcome"] for o in held["outcomes"] if o["outcome"] is not None]
+    sync_api.expect(row.locator("details.outcomes summary")).to_have_text(
+        f"What its {len(stated)} learning outcomes prove")
+    sync_api.expect(row.locator("details.outcomes .outcome")).to_have_count(len(held["outcomes"]))
+    proven = [s["label"] for o in held["outcomes"] for s in o["proves"]]
+    sync_api.expect(row.locator("details.outcomes li.proven")).to_have_count(len(proven))
+    assert proven and "Python (computer programming)" in proven
+    sync_api.expect(row.locator("details.outcomes li.proven").filter(
+        has_text="+ Python (computer programming)")).to_have_count(1)
 
     for pillar, uris in passport["by_pillar"].items():
         section = page.locator(f'section.pillar[data-pillar="{pillar}"]')

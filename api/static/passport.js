@@ -124,7 +124,7 @@
       const status = verification.status || "unverified";
       const method = verification.method ? ` (${verification.method})` : "";
       body.append(el("tr", {},
-        el("th", { scope: "row" }, c.title),
+        el("th", { scope: "row" }, c.title, outcomeProofs(c.outcomes || [])),
         el("td", {}, orDash(c.issuer)),
         el("td", { class: "num" }, orDash(c.eqf_level)),
         el("td", { class: "num" }, orDash(c.ects)),
@@ -133,6 +133,29 @@
           el("span", { class: `badge ${status}` }, status + method),
           verification.reason ? el("span", { class: "reason" }, verification.reason) : null)));
     }
+  }
+
+  /* What each learning outcome of a credential proves (+) and only suggests (?), marked in text
+   * so the list reads without colour. */
+  function outcomeProofs(outcomes) {
+    const stated = outcomes.filter((o) => o.outcome !== null).length;
+    if (!outcomes.length) return null;
+    const skillItem = (s, proven) => el("li", { class: proven ? "proven" : "suggested" },
+      `${proven ? "+" : "?"} ${s.label}`,
+      el("span", { class: "reason" }, [
+        proven ? STATE[s.state] || s.state : "suggested, for the institution's review",
+        s.confidence === null ? null : `confidence ${decimal(s.confidence)}`,
+        s.reading ? `read as “${s.reading}”` : null,
+        s.alternatives.length ? `or ${s.alternatives.map((a) => a.label).join(", ")}` : null,
+      ].filter(Boolean).join(" · ")));
+    return el("details", { class: "outcomes" },
+      el("summary", {}, `What its ${stated} learning outcome${stated === 1 ? "" : "s"} prove`),
+      el("ul", {}, ...outcomes.map((o) => el("li", {},
+        el("span", { class: "outcome" }, o.outcome === null ? "The credential as a whole" : o.outcome),
+        el("ul", {},
+          ...o.proves.map((s) => skillItem(s, true)),
+          ...o.suggests.map((s) => skillItem(s, false)),
+          o.proves.length || o.suggests.length ? null : el("li", {}, "No ESCO skill found."))))));
   }
 
   function renderRejected(rejected) {
