@@ -1,9 +1,8 @@
 """From combined scores to reported matches: rank, calibrate, decide linked or suggested.
 
 A concept's confidence is its kind's :class:`~skillmatch.matching.settings.Calibration` of its
-score, its lead, (skills) its agreement and its rank; ``confidence >= threshold`` makes it "linked". In an
-outcome block the lead is measured within the outcome that gave the concept its score: skills of
-different outcomes do not compete.
+score, its lead, (skills) its agreement and its rank; ``confidence >= threshold`` makes it "linked".
+Each text, and each outcome of a credential, is ranked and decided on its own.
 
 ESCO has many near-duplicate siblings ("administer prescribed medication" / "administer
 medication in emergency"): skills under the same broader skill. They are decided together: the
@@ -13,7 +12,6 @@ can be linked, and the others are its ``alternatives`` (they stay in the ranking
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -75,38 +73,32 @@ class Decision:
     calibration: Calibration
     threshold: float
 
-    def ranked(self, scores: np.ndarray, queries: np.ndarray, top_k: int, *,
-               outcomes: Sequence[str] | None = None, rows: np.ndarray | None = None,
-               per_outcome: np.ndarray | None = None, agreement: np.ndarray | None = None,
-               readings: Sequence[dict[int, str]] | None = None) -> list[Match]:
-        """Top ``top_k`` concepts of one score row. For an outcome block, ``rows`` says which
-        query row (outcome) gave each concept its score and ``per_outcome`` holds the outcomes'
-        own scores; ``agreement`` (outcomes x concepts) and ``readings`` (per outcome, concept id
-        -> the phrase that scored it) come from the outcome reader."""
+    def ranked(self, scores: np.ndarray, query: np.ndarray, top_k: int, *, outcome: str | None = None,
+               agreement: np.ndarray | None = None, reading: dict[int, str] | None = None) -> list[Match]:
+        """Top ``top_k`` concepts of one text's score row; for a learning ``outcome``,
+        ``agreement`` (per concept) and ``reading`` (concept id -> the phrase that scored it)
+        come from the outcome reader."""
         # Concepts that were no candidate score 0 and are never reported.
-        n = min(top_k + self.NEIGHBOURS, int(np.count_nonzero(scores)))
+        n = min(top_k, int(np.count_nonzero(scores)))
         if n == 0:
             return []
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")].tolist()
-        own_rows = per_outcome if per_outcome is not None else scores[None, :]
+        neighbours = self.neighbours(scores)
         matches, linked_families = [], set()
-        for rank, cid in enumerate(top[:top_k]):
+        for rank, cid in enumerate(top):
             score = float(scores[cid])
-            row = int(rows[cid]) if rows is not None else 0
-            own = own_rows[row]
-            neighbours = self.neighbours(own) or [cid]
             family = self.family(cid)
-            rivals = [float(own[c]) for c in neighbours if c != cid and not self.siblings(cid, c)]
+            rivals = [float(scores[c]) for c in neighbours if c != cid and not self.siblings(cid, c)]
             following = max(rivals) if rivals else score
-            agree = float(agreement[row, cid]) if agreement is not None else 0.0
+            agree = float(agreement[cid]) if agreement is not None else 0.0
             confidence = self.calibration.confidence(score, score - following, agree, rank)
-            below = [c for c in neighbours if c != cid and self.siblings(cid, c) and own[c] <= own[cid]]
+            below = [c for c in neighbours if c != cid and self.siblings(cid, c) and scores[c] <= scores[cid]]
             # Only the best of a family of siblings is linked; the rest are its alternatives.
             linked = confidence >= self.threshold and not (family & linked_families)
             if linked:
                 linked_families |= family
-            hit = self.index.best_label(queries[row], cid)
+            hit = self.index.best_label(query, cid)
             concept = self.taxonomy.get(self.index.uris_[cid])
             matches.append(Match(
                 uri=concept.uri,
@@ -117,8 +109,8 @@ class Decision:
                 matched=hit.text,
                 matched_lang=hit.lang,
                 form=hit.form,
-                outcome=outcomes[row] if outcomes is not None else None,
-                reading=readings[row].get(cid) if readings is not None else None,
+                outcome=outcome,
+                reading=reading.get(cid) if reading is not None else None,
                 alternatives=tuple((self.index.uris_[c], self.taxonomy.get(self.index.uris_[c]).label("en"))
                                    for c in below[: self.ALTERNATIVES]),
                 lead=score - following,

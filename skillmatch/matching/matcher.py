@@ -183,12 +183,11 @@ class Matcher:
         decision = self._decision(ConceptKind.SKILL)
         results, start = [], 0
         for block in blocks:
-            one = slice(start, start + 1)
             results.append(self._block_matches(decision, block, start, scores, evidence.queries, agreement,
                                                readings, max(top_k, len(block)) if every_outcome else top_k)
                            if len(block) > 1 else
-                           decision.ranked(scores[start], evidence.queries[one], top_k, agreement=agreement[one],
-                                           readings=readings[one]))
+                           decision.ranked(scores[start], evidence.queries[start], top_k, agreement=agreement[start],
+                                           reading=readings[start]))
             start += len(block)
         return results
 
@@ -198,8 +197,8 @@ class Matcher:
         """A credential's ``top_k`` skills decided outcome by outcome, taken rank by rank (every
         outcome's best, then every outcome's second, ...), so no outcome is crowded out by
         another's stronger skills; a skill found by several outcomes keeps its first."""
-        ranked = [decision.ranked(scores[i], queries[i:i + 1], top_k, outcomes=[outcome],
-                                  agreement=agreement[i:i + 1], readings=readings[i:i + 1])
+        ranked = [decision.ranked(scores[i], queries[i], top_k, outcome=outcome, agreement=agreement[i],
+                                  reading=readings[i])
                   for i, outcome in enumerate(block, start)]
         chosen: dict[str, Match] = {}
         for rank in range(top_k):
@@ -255,7 +254,7 @@ class Matcher:
             titles = self.evidence(ConceptKind.OCCUPATION, [vacancy_title(texts[i]) or "" for i in titled])
             scores[titled] = blend_title(scores[titled], titles.combine(weights), weights)
         decision = self._decision(ConceptKind.OCCUPATION)
-        return [decision.ranked(scores[i], evidence.queries[i : i + 1], top_k) for i in range(len(texts))]
+        return [decision.ranked(scores[i], evidence.queries[i], top_k) for i in range(len(texts))]
 
     def match_occupations(self, text: str, *, top_k: int = 10) -> list[Match]:
         return self.match_occupations_batch([text], top_k=top_k)[0]

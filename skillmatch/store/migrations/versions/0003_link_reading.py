@@ -16,13 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # batch mode: SQLite alters a table by copying it
     with op.batch_alter_table("skill_link") as batch:
         batch.add_column(sa.Column("reading", sa.Text()))
         batch.add_column(sa.Column("alternatives", sa.JSON()))
 
 
 def downgrade() -> None:
+    # batch mode: SQLite drops a column by copying the table
     with op.batch_alter_table("skill_link") as batch:
         batch.drop_column("alternatives")
         batch.drop_column("reading")
