@@ -138,3 +138,25 @@ def test_bootstrap_interval_holds_the_figure_and_narrows_with_agreement() -> Non
     assert low < evaluate_outcomes(half, items)["top1"] == 0.5 < high and high - low > 0.1
     assert bootstrap({str(i): [(f"s{i}", True)] for i in range(40)}, items, "top1") == (1.0, 1.0)
     assert bootstrap(half, items, "link precision") is None
+
+
+def test_the_outcome_ceiling_counts_groups_by_depth_and_after_reordering() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from benchmarks.outcome_ceiling import recall_by_depth, reranked
+
+    items = [{"file": "x.jsonl", "gold": ["g", "h"], "gold_groups": [["g"], ["h"]]},
+             {"file": "x.jsonl", "gold": ["k"], "gold_groups": [["k"]]}]
+    matched = [[SimpleNamespace(uri=u) for u in "abcdefghij"], [SimpleNamespace(uri=u) for u in "kabcde"]]
+    row = next(line for line in recall_by_depth(items, matched) if line.startswith("| x |"))
+    # depth 1: only "k"; depth 5: still "k"; depth 10: "g" and "h" too
+    assert row.split(" | ")[1:4] == ["0.333", "0.333", "1.000"]
+    owner = np.array([0] * 10 + [1] * 6)
+    in_order = -np.r_[np.arange(10), np.arange(6)].astype(float)
+    assert reranked(items, matched, owner, in_order) == (1 / 3, 1 / 2)
+    # putting "g" (row 6) first makes outcome 0's first match right and finds its group in the first five
+    lifted = in_order.copy()
+    lifted[6] = 1.0
+    assert reranked(items, matched, owner, lifted) == (2 / 3, 1.0)
