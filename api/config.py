@@ -6,6 +6,7 @@ from pydantic import Field
 
 from skillmatch.config import Settings
 from skillmatch.encoder import DEFAULT_ENCODER
+from skillmatch.outcomes import MAX_TEXT_CHARS
 
 
 class ApiSettings(Settings):
@@ -14,7 +15,25 @@ class ApiSettings(Settings):
     ``SKILLMATCH_ENCODER`` picks the sentence encoder the matcher loads, and
     ``SKILLMATCH_MAX_REQUEST_BYTES`` caps a request body (1 MB by default: a credential document
     is a few kilobytes, a batch of 64 outcome blocks far below that).
+
+    A matching request's budget (``SKILLMATCH_MATCH_*``): matching time grows with the outcomes
+    matched (about 30 ms of CPU each), so a request may carry at most ``match_max_texts`` texts of
+    at most ``match_max_text_chars`` characters, ``match_max_chars`` characters and
+    ``match_max_outcomes`` learning outcomes in all. A learning-outcome block is a few hundred
+    characters and a vacancy a few thousand; the defaults bound a request to about 6 s of CPU.
+
+    The costly routes (those that map text) allow each principal ``rate_limit_burst`` calls at
+    once, refilled at ``rate_limit_per_minute`` a minute (0: no limit): by default at most about
+    one CPU core's worth of matching per principal. Each worker process counts on its own, so
+    ``--workers 4`` allows four times as many.
     """
 
     encoder: str = DEFAULT_ENCODER
     max_request_bytes: int = Field(default=1_000_000, ge=1)
+    match_max_texts: int = Field(default=64, ge=1)
+    # The matcher refuses longer texts itself (skillmatch.outcomes.check_text).
+    match_max_text_chars: int = Field(default=4_000, ge=1, le=MAX_TEXT_CHARS)
+    match_max_chars: int = Field(default=20_000, ge=1)
+    match_max_outcomes: int = Field(default=200, ge=1)
+    rate_limit_per_minute: float = Field(default=10, ge=0)
+    rate_limit_burst: int = Field(default=5, ge=1)

@@ -1,5 +1,6 @@
 """What the routes depend on, as typed aliases: the services opened at start-up, the calling
-principal (from its bearer token) and the role a route needs, and the paging parameters."""
+principal (from its bearer token) and the role a route needs, the rate limit of the routes that
+map text, and the paging parameters."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.config import ApiSettings
+from api.limits import MatchBudget, RateLimiter
 from skillmatch.catalogue import Catalogue
 from skillmatch.credentials import TrustList
 from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
-from skillmatch.store.accounts import AccountStore, Principal, Role
+from skillmatch.store.accounts import AccountStore, Principal, Role, a_role
 
 T = TypeVar("T")
 
@@ -23,13 +25,16 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Services:
     """Opened once per process by the app's lifespan and shared by every request: the stores open
-    a session per call, and the matcher and trust list are read-only once loaded."""
+    a session per call, the matcher and trust list are read-only once loaded, and the rate limiter
+    counts every principal's calls."""
 
     settings: ApiSettings
     store: CatalogueStore
     accounts: AccountStore
     matcher: Matcher
     trust: TrustList | None
+    budget: MatchBudget
+    limiter: RateLimiter
 
 
 def get_services(request: Request) -> Services:
@@ -55,10 +60,15 @@ def get_catalogue(services: ServicesDep) -> Catalogue:
     return Catalogue(services.store, services.matcher)
 
 
+def get_budget(services: ServicesDep) -> MatchBudget:
+    return services.budget
+
+
 AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
 StoreDep = Annotated[CatalogueStore, Depends(get_store)]
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+BudgetDep = Annotated[MatchBudget, Depends(get_budget)]
 
 bearer = HTTPBearer(auto_error=False, description="An API token, made by an admin (POST /v1/principals).")
 
@@ -71,7 +81,8 @@ def current_principal(accounts: AccountsDep,
                             headers={"WWW-Authenticate": "Bearer"})
     principal = accounts.authenticate(credentials.credentials)
     if principal is None:
-        raise HTTPException(401, "the API token is not valid (unknown, mistyped or replaced)",
+        raise HTTPException(401, "the API token is not valid (unknown, mistyped, replaced by a new one, or its "
+                                 "principal deactivated)",
                             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     return principal
 
@@ -84,7 +95,8 @@ def requires(*roles: Role) -> Callable[[Principal], Principal]:
 
     def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
-            raise HTTPException(403, f"this needs the role {' or '.join(roles)}; your token is a {principal.role}'s")
+            raise HTTPException(403, f"this needs the role {' or '.join(roles)}; "
+                                     f"your token is {a_role(principal.role)}'s")
         return principal
 
     return check
@@ -95,6 +107,17 @@ CurrentEmployer = Annotated[Principal, Depends(requires("employer"))]
 #: An institution works on its own credentials; an admin on everyone's.
 CurrentInstitution = Annotated[Principal, Depends(requires("institution", "admin"))]
 CurrentAdmin = Annotated[Principal, Depends(requires("admin"))]
+
+
+def rate_limited(principal: CurrentPrincipal, services: ServicesDep) -> Principal:
+    """The caller of a route that maps text, counted against its rate limit (429 when over it).
+    A route that needs a role takes this as ``dependencies=[Depends(rate_limited)]``."""
+    services.limiter.take(principal.id)
+    return principal
+
+
+#: Any principal, on a route that maps text.
+CostlyCaller = Annotated[Principal, Depends(rate_limited)]
 
 
 #: The largest offset: databases store it as a signed 32-bit integer (SQLite refuses larger ones).

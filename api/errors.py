@@ -28,6 +28,7 @@ from skillmatch.errors import (
     UnknownConceptError,
     VerificationError,
 )
+from skillmatch.store.accounts import AccountStateError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 #: Where the problem types live; each type is this plus a slug (``.../problems/unknown-concept``).
@@ -39,12 +40,13 @@ STATUSES: tuple[tuple[type[SkillmatchError], int, str], ...] = (
     (VerificationError, 422, "credential-not-verified"),
     (CredentialError, 422, "invalid-credential"),
     (DuplicateError, 409, "conflict"),
+    (AccountStateError, 409, "conflict"),
     (InputError, 422, "invalid-input"),
     (StoreError, 503, "store-unavailable"),
 )
 _SLUGS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
           405: "method-not-allowed", 409: "conflict", 413: "request-too-large", 422: "invalid-input",
-          503: "unavailable"}
+          429: "too-many-requests", 503: "unavailable"}
 
 log = logging.getLogger("skillmatch.api")
 
@@ -68,6 +70,8 @@ def problem(status: int, detail: str, *, instance: str, slug: str | None = None,
 
 
 def _http_error(request: Request, exc: HTTPException) -> ProblemResponse:
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return _validation_error(request, _undecodable(exc.__cause__))
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     # Starlette's routing raises these with the bare status phrase; say what was asked for.
     if exc.status_code == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
@@ -83,6 +87,13 @@ def _validation_error(request: Request, exc: RequestValidationError) -> ProblemR
               for error in exc.errors()]
     detail = "; ".join(f"{issue['loc']}: {issue['msg']}" for issue in issues) or "the request is not valid"
     return problem(422, detail, instance=request.url.path, slug="validation", errors=issues)
+
+
+def _undecodable(exc: UnicodeDecodeError) -> RequestValidationError:
+    """FastAPI answers a JSON body that is not UTF-8 as a bare 400; it is an invalid body, and the
+    byte where decoding stopped is where it is invalid (as FastAPI places JSON syntax errors)."""
+    return RequestValidationError([{"type": "unicode_decode", "loc": ("body", exc.start),
+                                    "msg": f"not valid UTF-8 ({exc.reason} at byte {exc.start}); send text as UTF-8"}])
 
 
 def _skillmatch_error(request: Request, exc: SkillmatchError) -> ProblemResponse:

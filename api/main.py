@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api import errors
 from api.config import ApiSettings
 from api.deps import Services
-from api.limits import BodySizeLimit
+from api.limits import BodySizeLimit, MatchBudget, RateLimiter, storable_text
 from api.pages import router as pages_router
 from api.routes import api_router
 from skillmatch import __version__
@@ -36,9 +36,11 @@ Links (micro)credentials to ESCO, the EU's taxonomy of skills and occupations.
   to a role, the roles that fit and the next credentials to take, and consent to employers;
 - **employers**: read a passport its holder shares with you, rank consenting learners for a role.
 
-Every path needs `Authorization: Bearer <token>`; an admin creates principals and their tokens.
-Errors are `application/problem+json`. This service uses the ESCO classification of the European
-Commission.
+Every path needs `Authorization: Bearer <token>`; an admin creates principals and their tokens,
+and may rotate a token or deactivate a principal. The routes that map text are rate-limited per
+principal (429 with `Retry-After`), and a matching request has a budget of texts, characters and
+learning outcomes. Errors are `application/problem+json`. This service uses the ESCO classification
+of the European Commission.
 """
 
 
@@ -52,16 +54,21 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
         store = CatalogueStore.open(settings.database_url, settings.data_dir)
         try:
             trust = TrustList.load(settings.trust_list) if settings.trust_list else None
-            app.state.services = Services(settings=settings, store=store, accounts=AccountStore(store.engine),
-                                          matcher=matcher if matcher is not None else open_matcher(
-                                              settings.data_dir, settings.encoder,
-                                              training_data=settings.training_data),
-                                          trust=trust)
+            app.state.services = Services(
+                settings=settings, store=store, accounts=AccountStore(store.engine),
+                matcher=matcher if matcher is not None else open_matcher(
+                    settings.data_dir, settings.encoder, training_data=settings.training_data),
+                trust=trust,
+                budget=MatchBudget(max_texts=settings.match_max_texts, max_text_chars=settings.match_max_text_chars,
+                                   max_chars=settings.match_max_chars, max_outcomes=settings.match_max_outcomes),
+                limiter=RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst))
             yield
         finally:
             store.close()
 
-    app = FastAPI(title="skillmatch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # Text no database can store is refused once, here, for every route that takes a body.
+    app = FastAPI(title="skillmatch", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(storable_text)])
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.include_router(api_router)

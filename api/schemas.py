@@ -10,10 +10,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from skillmatch.outcomes import MAX_TEXT_CHARS
-from skillmatch.store.accounts import Role, Scope
-
-#: Texts one matching request may carry.
-MAX_TEXTS = 64
+from skillmatch.store.accounts import MAX_IDENTIFIER_CHARS, MAX_IDENTIFIERS, Role, Scope
 
 T = TypeVar("T")
 
@@ -27,6 +24,9 @@ def _not_blank(text: str) -> str:
 #: A text to match: not blank, at most the matcher's limit.
 MatchText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, json_schema_extra={"pattern": r"\S"}),
                       AfterValidator(_not_blank)]
+#: A text of a matching request: not blank; how many and how long is the service's budget
+#: (``SKILLMATCH_MATCH_*``, which the routes check within the matcher's limit).
+BudgetedText = Annotated[str, Field(min_length=1, json_schema_extra={"pattern": r"\S"}), AfterValidator(_not_blank)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -99,8 +99,9 @@ class SearchHitPublic(ConceptBase):
 class MatchCreate(BaseModel):
     """Texts to map: learning outcomes or outcome blocks (skills), job titles or vacancies (occupations)."""
 
-    texts: list[MatchText] = Field(min_length=1, max_length=MAX_TEXTS,
-                             description=f"1 to {MAX_TEXTS} texts of at most {MAX_TEXT_CHARS:,} characters")
+    texts: list[BudgetedText] = Field(min_length=1, description=(
+        "1 or more texts, within the service's budget of texts, characters per text, characters in all and (for "
+        "skills) learning outcomes in all; a request over it is refused before any matching (422, 413)"))
     top_k: int = Field(default=10, ge=1, le=100)
 
 
@@ -235,14 +236,21 @@ class OverlapPublic(BaseModel):
 
 
 class VerificationPublic(BaseModel):
-    status: Literal["verified", "unverified"]
+    status: Literal["verified", "unverifiable"]
     method: str | None
     key_id: str | None
     reason: str
 
 
+class HolderBindingPublic(BaseModel):
+    bound: bool | None = Field(description="Whether the credential was issued to one of the holder's registered "
+                                           "identifiers; false: it proves nothing.")
+    reason: str
+
+
 class OutcomeSkillPublic(ConceptRef):
-    state: str = Field(description="issuer, confirmed or linked (proven), or suggested.")
+    state: str = Field(description="issuer, confirmed or linked (proven), claimed (the same from a credential "
+                                   "that is not verified), or suggested.")
     confidence: float | None
     reading: str | None = Field(description="The phrase of the outcome the skill was read in.")
     alternatives: list[ConceptRef] = Field(description="Near-duplicate siblings ranked below it.")
@@ -252,6 +260,7 @@ class OutcomeProofPublic(BaseModel):
     outcome: str | None = Field(description="The learning outcome; null for what the issuer aligned to the "
                                             "credential as a whole.")
     proves: list[OutcomeSkillPublic]
+    claims: list[OutcomeSkillPublic] = Field(description="What it would prove if its credential were verified.")
     suggests: list[OutcomeSkillPublic] = Field(description="Not proven: for the institution's review.")
 
 
@@ -275,6 +284,7 @@ class HeldCredentialPublic(BaseModel):
     skills: int
     outcomes: list[OutcomeProofPublic] | None = Field(
         None, description="What each learning outcome proves (to an employer only with the 'evidence' scope).")
+    holder: HolderBindingPublic
 
 
 class HeldCredentialCreated(BaseModel):
@@ -315,12 +325,14 @@ class PassportSkillPublic(SkillBase):
 class RejectedCredential(BaseModel):
     held_id: str
     title: str
+    status: Literal["rejected"] = "rejected"
     problem: str
 
 
 class PassportPublic(BaseModel):
-    """A learner's skills passport: the proven skills with their evidence, by pillar, and each
-    outcome's best suggestion that is not proven."""
+    """A learner's skills passport: the skills its verified credentials prove, with their evidence,
+    by pillar; the skills credentials that could not be verified claim; and each outcome's best
+    suggestion that is not proven."""
 
     learner_id: str
     learner: str | None = Field(description="The holder as the credentials name them.")
@@ -328,7 +340,9 @@ class PassportPublic(BaseModel):
     total_ects: float
     total_hours: float
     credentials: list[HeldCredentialPublic]
-    skills: list[PassportSkillPublic]
+    skills: list[PassportSkillPublic] = Field(description="Proven: by verified credentials.")
+    claimed: list[PassportSkillPublic] = Field(description="Claimed by credentials that could not be verified "
+                                                           "(their verification says why); never proven.")
     suggested: list[PassportSkillPublic]
     by_pillar: dict[str, list[str]]
     rejected: list[RejectedCredential] = Field(description="Held credentials that no longer read or verify.")
@@ -347,7 +361,10 @@ class SharedPassportPublic(BaseModel):
     name: str
     scope: list[Scope]
     generated_at: datetime
-    skills: list[SharedSkill] | None = Field(description="Only when the consent includes 'skills'.")
+    skills: list[SharedSkill] | None = Field(description="Only when the consent includes 'skills': proven by "
+                                                         "verified credentials.")
+    claimed: list[SharedSkill] | None = Field(description="Only when the consent includes 'skills': claimed by "
+                                                          "credentials that could not be verified, never proven.")
     credentials: list[HeldCredentialPublic] | None = Field(
         description="Only when the consent includes 'credentials'.")
 
@@ -447,11 +464,27 @@ class ConsentCreate(ConsentBase):
 
 
 class ConsentPublic(ConsentBase):
+    """A consent as the learner who gave it sees it."""
+
     employer_id: str
     employer: str
     granted_at: datetime
     revoked_at: datetime | None
     standing: bool
+    accepted_at: datetime | None = Field(description="When the employer accepted it: only then does the employer "
+                                                     "rank you among its candidates.")
+    accepted: bool = Field(description="Standing, and accepted by the employer.")
+
+
+class ReceivedConsentPublic(ConsentBase):
+    """A standing consent as the employer it was given to sees it."""
+
+    learner_id: str
+    learner: str
+    granted_at: datetime
+    accepted_at: datetime | None
+    accepted: bool = Field(description="Whether you accepted it: only accepted consents rank their learner "
+                                       "among your candidates.")
 
 
 # -- employers --------------------------------------------------------------------------------
@@ -463,6 +496,8 @@ class CandidatesCreate(BaseModel):
     role: MatchText = Field(description="An ESCO occupation URI, a job title or a vacancy text, as ``kind`` says.")
     kind: Literal["occupation", "title", "vacancy"] = "title"
     top: int = Field(default=20, ge=1, le=100)
+    include_claimed: bool = Field(default=False, description="Also count skills that credentials which could not "
+                                                             "be verified claim (default: proven skills only).")
 
 
 class CandidateSkill(ConceptRef):
@@ -486,11 +521,18 @@ class CandidatesPublic(Page[CandidatePublic]):
 # -- principals -------------------------------------------------------------------------------
 
 
+#: Whom a credential may be issued to: an e-mail address, a DID or another URL.
+Identifier = Annotated[str, Field(min_length=1, max_length=MAX_IDENTIFIER_CHARS)]
+_IDENTIFIERS = ("For a learner: the e-mail addresses and DIDs an admin checked are theirs (e-mail addresses in "
+                "lower case). A credential issued to someone else is refused from their passport.")
+
+
 class PrincipalBase(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     institution: str | None = Field(default=None, max_length=500,
                                     description="For an institution: the issuer name its credentials carry.")
+    identifiers: list[Identifier] = Field(default_factory=list, max_length=MAX_IDENTIFIERS, description=_IDENTIFIERS)
 
 
 class PrincipalCreate(PrincipalBase):
@@ -500,6 +542,13 @@ class PrincipalCreate(PrincipalBase):
 class PrincipalPublic(PrincipalBase):
     id: str
     created_at: datetime
+    deactivated_at: datetime | None = Field(default=None, description="When an admin deactivated it: its token "
+                                                                      "no longer works. Null while active.")
+
+
+class PrincipalIdentifiersUpdate(BaseModel):
+    identifiers: list[Identifier] = Field(
+        max_length=MAX_IDENTIFIERS, description=_IDENTIFIERS + " Replaces those registered; [] removes them.")
 
 
 class PrincipalCreated(PrincipalPublic):

@@ -35,9 +35,10 @@ class LearnerPassport:
     #: Held documents that no longer read or verify, with the reason.
     rejected: tuple[tuple[HeldDocument, str], ...]
 
-    def profile(self, *, evidence: bool = True) -> SkillProfile:
-        """The proven skills, with their evidence unless ``evidence`` is False."""
-        profile = profile_from_passport(self.passport)
+    def profile(self, *, evidence: bool = True, claimed: bool = False) -> SkillProfile:
+        """The proven skills (and with ``claimed`` the claimed ones), with their evidence unless
+        ``evidence`` is False."""
+        profile = profile_from_passport(self.passport, claimed=claimed)
         if evidence:
             return profile
         return {uri: replace(skill, evidence=()) for uri, skill in profile.items()}
@@ -55,9 +56,11 @@ class LearnerPassport:
 
 
 def learner_passport(learner_id: str, services: Services) -> LearnerPassport:
-    """The passport of a learner's held credentials."""
+    """The passport of a learner's held credentials. A credential proves skills only if it was
+    issued to an identifier an admin registered for the learner: until one is registered, every
+    credential only claims."""
     documents = services.accounts.held(learner_id)
     wallet = wallet_passport([(d.title, d.document) for d in documents], services.matcher, store=services.store,
-                             trust=services.trust)
+                             trust=services.trust, holder=services.accounts.identifiers(learner_id))
     return LearnerPassport(learner_id, wallet.passport, tuple(documents[i] for i in wallet.held),
                            tuple((documents[i], problem) for i, problem in wallet.rejected))

@@ -47,6 +47,9 @@ SAMPLES = REPO / "skillmatch" / "samples"
 CATALOGUE = SAMPLES / "catalogue"
 WALLET = SAMPLES / "wallet"
 TRUST = SAMPLES / "trust.json"
+#: Whom the sample wallet was issued to (skillmatch/samples/README.md): registered for the seeded
+#: learner, or the passport would bind none of the credentials to them and prove nothing.
+SAMPLE_HOLDER = ["daan.verhoeven@example.com", "did:example:d4an5v3rh03v3n7f3a"]
 #: ESCO "energy analyst", the occupation the sample learner aims for.
 ENERGY_ANALYST = "http://data.europa.eu/esco/occupation/cbde1a3a-406d-4d17-b30b-03981925035d"
 #: The catalogue credentials the sample wallet holds (an OB 2.0 assertion names its badge class,
@@ -136,7 +139,8 @@ def service_process(workdir: Path, *, start_timeout_s: float = 600.0) -> Iterato
     process = subprocess.Popen(
         [sys.executable, "-m", "skillmatch.cli", "serve", "--host", "127.0.0.1", "--port", base_url.rsplit(":", 1)[1],
          "--database-url", database, "--trust", str(TRUST), "--admin-token-file", str(token_file)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        # The load is one learner's: measured without the per-principal rate limit.
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "SKILLMATCH_RATE_LIMIT_PER_MINUTE": "0"})
     try:
         deadline = time.monotonic() + start_timeout_s
         while not token_file.exists() or not token_file.read_text().strip():
@@ -195,8 +199,8 @@ def seed(client: httpx.Client, admin_token: str, *, catalogue: Sequence[Path], w
     institution = _created(client.post("/v1/principals", headers=admin, json={
         "name": "Hogeschool Deltastad", "role": "institution", "institution": "Hogeschool Deltastad"}),
         "creating the institution")
-    learner = _created(client.post("/v1/principals", headers=admin, json={"name": "Sam de Vries", "role": "learner"}),
-                       "creating the learner")
+    learner = _created(client.post("/v1/principals", headers=admin, json={
+        "name": "Daan Verhoeven", "role": "learner", "identifiers": SAMPLE_HOLDER}), "creating the learner")
     for path in catalogue:
         body = credential_body(path)
         own = path.name.startswith("hds-")

@@ -42,7 +42,7 @@ from skillmatch.domain import (
     credential_skills,
     taught_skills,
 )
-from skillmatch.errors import CredentialError, UnknownConceptError
+from skillmatch.errors import CredentialError, InputError, UnknownConceptError
 from skillmatch.matching import Match, Matcher
 from skillmatch.store import CatalogueStore, CredentialRecord
 from skillmatch.taxonomy import Taxonomy
@@ -180,9 +180,10 @@ class Catalogue:
 
     def review(self, credential_id: str, skill_uri: str, decision: Decision, *, reviewer: str | None = None,
                note: str | None = None) -> Review:
-        """Confirm or reject a skill of a credential; it must be a skill of the loaded ESCO release."""
+        """Confirm or reject a skill of a credential (see :func:`review_skill`); it must be a skill
+        of the loaded ESCO release."""
         concept = self.matcher.taxonomy.get(skill_uri)
-        return self.store.review(credential_id, concept.uri, decision, reviewer=reviewer, note=note)
+        return review_skill(self.store, credential_id, concept.uri, decision, reviewer=reviewer, note=note)
 
     # -- export -------------------------------------------------------------------------------
 
@@ -203,6 +204,20 @@ class Catalogue:
         index = folder / "catalogue.json"
         index.write_text(json.dumps({"credentials": summary}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return [*written, index]
+
+
+def review_skill(store: CatalogueStore, credential_id: str, skill_uri: str, decision: Decision, *,
+                 reviewer: str | None = None, note: str | None = None) -> Review:
+    """Confirm or reject one of a credential's skills: one its issuer aligned or the matcher linked
+    or suggested. Any other URI (another skill, an occupation) is refused, as there is nothing of
+    the credential's for the decision to be about."""
+    found = store.credentials([credential_id])
+    if not found:
+        raise InputError(f"no credential {credential_id!r} in the catalogue")
+    if skill_uri not in {skill.link.skill_uri for skill in credential_skills(found[0])}:
+        raise InputError(f"{skill_uri} is not a skill of {credential_id}: a review confirms or rejects one of the "
+                         "skills listed with the credential")
+    return store.review(credential_id, skill_uri, decision, reviewer=reviewer, note=note)
 
 
 class CatalogueBadges(Mapping[str, Achievement]):

@@ -14,7 +14,7 @@ whether ESCO marks it essential or optional, and counts the credit each earned.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -370,19 +370,23 @@ def occupation_matrix(taxonomy: Taxonomy) -> OccupationMatrix:
 
 
 def occupation_fit(profile: SkillProfile, taxonomy: Taxonomy, *, offer: Sequence[OfferedCredential] = (),
-                   top: int = 20, steps: int = 2) -> tuple[list[Fit], list[Fit]]:
+                   held: Collection[str] = (), top: int = 20, steps: int = 2) -> tuple[list[Fit], list[Fit]]:
     """Rank every ESCO occupation for ``profile``.
 
     Returns the ``top`` occupations that fit now (coverage above 0, best first) and, given an
     ``offer``, the ``top`` other occupations that at most ``steps`` of its credentials would lift
     above the weakest current fit, best coverage-after first. Credentials are chosen greedily per
     occupation (the one that raises coverage most, then the next), their skills counted at their
-    confidence; the fits now also get the credentials that would bring them closest.
+    confidence; the fits now also get the credentials that would bring them closest. The
+    credentials the learner holds (``held``, by id) are never among them.
     """
     if top < 1:
         raise InputError(f"top must be at least 1, not {top}")
     if steps < 0:
         raise InputError(f"steps must be 0 or more, not {steps}")
+    # A held credential whose skills the profile lacks (not verified, or only suggested) would
+    # otherwise look like the cheapest way to them.
+    offer = [credential for credential in offer if credential.id not in held]
     matrix = occupation_matrix(taxonomy)
     credits = matrix.credit_vector(dict.fromkeys(profile, 1.0))
     scores = matrix.score(credits)

@@ -11,7 +11,7 @@ and show the answer; the errors raised here are skillmatch errors, which each fa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -148,11 +148,12 @@ def read_held(document: RawCredential, *, source: str, store: CatalogueStore,
 
 
 def wallet_passport(wallet: Sequence[tuple[str, RawCredential]], matcher: Matcher, *, store: CatalogueStore,
-                    trust: TrustList | None = None) -> WalletPassport:
+                    trust: TrustList | None = None, holder: Collection[str] | None = None) -> WalletPassport:
     """The passport of the credentials in ``wallet``, given as ``(source, document)`` pairs (the
     source names a document in errors). Each is read with :func:`read_held`; the ones that fail
     are returned with the reason instead, and the passport is built from the others, with the
-    catalogue's skills and reviews for the credentials it holds."""
+    catalogue's skills and reviews for the credentials it holds. ``holder``: the identifiers of
+    the learner whose wallet it is (see :func:`skillmatch.passport.build_passport`)."""
     credentials: list[Credential] = []
     held: list[int] = []
     rejected: list[tuple[int, str]] = []
@@ -163,7 +164,8 @@ def wallet_passport(wallet: Sequence[tuple[str, RawCredential]], matcher: Matche
             rejected.append((position, exc.problem))
         else:
             held.append(position)
-    return WalletPassport(build_passport(credentials, matcher, catalogue=store), tuple(held), tuple(rejected))
+    return WalletPassport(build_passport(credentials, matcher, catalogue=store, holder=holder), tuple(held),
+                          tuple(rejected))
 
 
 def profile_from_passport_file(path: Path, taxonomy: Taxonomy) -> SkillProfile:

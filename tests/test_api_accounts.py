@@ -4,13 +4,17 @@ PostgreSQL, through the ``store`` fixture (tests/conftest.py)."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect, select, text
 
 from skillmatch.errors import DuplicateError, InputError
-from skillmatch.store import CatalogueStore
-from skillmatch.store.accounts import AccountStore
+from skillmatch.store import CatalogueStore, database_url
+from skillmatch.store.accounts import AccountStore, hash_token
+from skillmatch.store.catalogue import MIGRATIONS
 
 
 @pytest.fixture
@@ -32,6 +36,72 @@ def test_migration_adds_the_account_tables(store: CatalogueStore) -> None:
     with store.engine.connect() as connection:
         # The accounts came with 0002; later migrations build on it.
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) >= "0002"
+
+
+def test_upgrading_keeps_the_principals_active_and_downgrading_keeps_their_records(store_url: str | None,
+                                                                                   tmp_path: Path) -> None:
+    """0004 adds the principals' deactivation: those made before it stay active, with their token;
+    going back to 0003 drops the column in place, so no held credential cascades away with it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(database_url(store_url, tmp_path))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(text("INSERT INTO principal (id, name, role, token_hash, created_at) "
+                                f"VALUES ('p1', 'Daan', 'learner', '{hash_token('t' * 43)}', '2026-01-01')"))
+        connection.execute(text("INSERT INTO held_credential (id, learner_id, document, title, added_at) "
+                                "VALUES ('h1', 'p1', '{}', 'Wondzorg', '2026-01-01')"))
+    engine.dispose()
+    store = CatalogueStore.open(store_url, tmp_path)
+    try:
+        accounts = AccountStore(store.engine)
+        daan = accounts.authenticate("t" * 43)
+        assert daan is not None and daan.name == "Daan" and daan.deactivated_at is None
+        accounts.deactivate("p1")
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+        assert [held.title for held in accounts.held("p1")] == ["Wondzorg"]
+    finally:
+        store.close()
+
+
+def test_upgrading_leaves_consents_unaccepted_and_downgrading_keeps_them(store_url: str | None,
+                                                                         tmp_path: Path) -> None:
+    """0005 adds the employers' acceptance of consents and the learners' identifiers: a consent
+    given before it waits for the employer; going back to 0004 drops both in place, so the
+    consents and held credentials stay."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(database_url(store_url, tmp_path))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        for id_, name, role in (("p1", "Daan", "learner"), ("p2", "Acme", "employer")):
+            connection.execute(text("INSERT INTO principal (id, name, role, token_hash, created_at) "
+                                    f"VALUES ('{id_}', '{name}', '{role}', '{hash_token(id_ * 22)}', '2026-01-01')"))
+        connection.execute(text("INSERT INTO held_credential (id, learner_id, document, title, added_at) "
+                                "VALUES ('h1', 'p1', '{}', 'Wondzorg', '2026-01-01')"))
+        connection.execute(text("INSERT INTO consent (learner_id, employer_id, scope, granted_at) "
+                                """VALUES ('p1', 'p2', '["skills"]', '2026-01-01')"""))
+    engine.dispose()
+    store = CatalogueStore.open(store_url, tmp_path)
+    try:
+        accounts = AccountStore(store.engine)
+        [consent] = accounts.consents_to("p2")
+        assert consent.scope == ("skills",) and consent.standing and not consent.accepted
+        assert accounts.consents_to("p2", accepted=True) == [] and accounts.identifiers("p1") == ()
+        accounts.accept_consent("p2", "p1")
+        accounts.register_identifiers("p1", ["daan@example.com"])
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+            assert connection.execute(text("SELECT learner_id, employer_id FROM consent")).all() == [("p1", "p2")]
+            assert connection.execute(text("SELECT title FROM held_credential")).all() == [("Wondzorg",)]
+        assert "holder_identifier" not in inspect(store.engine).get_table_names()
+    finally:
+        store.close()
 
 
 def test_tokens_are_stored_only_as_their_hash(store: CatalogueStore, accounts: AccountStore) -> None:
@@ -70,7 +140,7 @@ def test_the_bootstrap_admin_is_created_once_and_its_token_replaced(accounts: Ac
     with pytest.raises(InputError, match="at least 32 characters"):
         accounts.ensure_admin("admin", "short")
     accounts.create_principal("Acme", "employer")
-    with pytest.raises(InputError, match="exists as a employer"):
+    with pytest.raises(InputError, match="exists as an employer"):
         accounts.ensure_admin("Acme", first)
 
 
@@ -118,6 +188,39 @@ def test_consents_are_granted_replaced_and_revoked(accounts: AccountStore) -> No
         accounts.grant_consent(acme.id, other.id, ["skills"])
 
 
+def test_a_consent_counts_once_its_employer_accepted_it(accounts: AccountStore) -> None:
+    daan, _ = accounts.create_principal("Daan", "learner")
+    acme, _ = accounts.create_principal("Acme", "employer")
+    assert not accounts.grant_consent(daan.id, acme.id, ["skills"]).accepted
+    assert accounts.consents_to(acme.id, accepted=True) == []
+    assert len(accounts.consents_to(acme.id, accepted=False)) == 1
+    accepted = accounts.accept_consent(acme.id, daan.id)
+    assert accepted is not None and accepted.accepted and accepted.accepted_at is not None
+    assert accounts.accept_consent(acme.id, daan.id) == accepted  # the first acceptance stays
+    # A new scope keeps the acceptance; granted again after a revocation, it waits again.
+    assert accounts.grant_consent(daan.id, acme.id, ["skills", "evidence"]).accepted_at == accepted.accepted_at
+    accounts.revoke_consent(daan.id, acme.id)
+    assert accounts.accept_consent(acme.id, daan.id) is None
+    assert not accounts.grant_consent(daan.id, acme.id, ["skills"]).accepted
+    # Declining revokes it; a deactivated learner's consents no longer count.
+    declined = accounts.decline_consent(acme.id, daan.id)
+    assert declined is not None and not declined.standing and accounts.consent(daan.id, acme.id) is None
+    assert accounts.decline_consent(acme.id, daan.id) is None
+    accounts.grant_consent(daan.id, acme.id, ["skills"])
+    accounts.accept_consent(acme.id, daan.id)
+    accounts.deactivate(daan.id)
+    assert accounts.consent(daan.id, acme.id) is None and accounts.consents_to(acme.id) == []
+    assert accounts.accept_consent(acme.id, daan.id) is None and accounts.decline_consent(acme.id, daan.id) is None
+
+
+def test_no_consent_goes_to_a_deactivated_employer(accounts: AccountStore) -> None:
+    daan, _ = accounts.create_principal("Daan", "learner")
+    acme, _ = accounts.create_principal("Acme", "employer")
+    accounts.deactivate(acme.id)
+    with pytest.raises(InputError, match="active employers only"):
+        accounts.grant_consent(daan.id, acme.id, ["skills"])
+
+
 def test_accounts_go_with_their_principal(store: CatalogueStore, accounts: AccountStore) -> None:
     from skillmatch.store.tables import PrincipalRow
 
@@ -125,7 +228,8 @@ def test_accounts_go_with_their_principal(store: CatalogueStore, accounts: Accou
     acme, _ = accounts.create_principal("Acme", "employer")
     accounts.add_held(daan.id, document="{}", title="x")
     accounts.grant_consent(daan.id, acme.id, ["skills"])
+    accounts.register_identifiers(daan.id, ["daan@example.com"])
     with store.engine.begin() as connection:
         connection.execute(PrincipalRow.__table__.delete().where(PrincipalRow.id == daan.id))
-        assert connection.execute(select(text("count(*)")).select_from(text("held_credential"))).scalar() == 0
-        assert connection.execute(select(text("count(*)")).select_from(text("consent"))).scalar() == 0
+        for table in ("held_credential", "consent", "holder_identifier"):
+            assert connection.execute(select(text("count(*)")).select_from(text(table))).scalar() == 0, table

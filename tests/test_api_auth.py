@@ -36,7 +36,10 @@ class Caller:
 
 @pytest.fixture
 def api(store_url: str | None, tmp_path: Path, esco_matcher: Matcher) -> Iterator[TestClient]:
-    settings = ApiSettings(data_dir=tmp_path, database_url=store_url, trust_list=SAMPLES / "trust.json")
+    # Unlimited: rules are checked here with more ranking calls than a burst allows (tests/security
+    # checks the rate limit).
+    settings = ApiSettings(data_dir=tmp_path, database_url=store_url, trust_list=SAMPLES / "trust.json",
+                           rate_limit_per_minute=0)
     with TestClient(create_app(settings, matcher=esco_matcher)) as client:
         yield client
 
@@ -93,6 +96,9 @@ def test_no_token_or_a_wrong_one_is_401(api: TestClient, people: dict[str, Calle
     ("acme", "GET", "/v1/passports/me", "learner"),
     ("deltastad", "PUT", "/v1/passports/me/consents/x", "learner"),
     ("daan", "POST", "/v1/candidates", "employer"),
+    ("daan", "GET", "/v1/consents", "employer"),
+    ("admin", "POST", "/v1/consents/{eva}/accept", "employer"),
+    ("acme", "PUT", "/v1/principals/{eva}/identifiers", "admin"),
     ("daan", "GET", "/v1/passports/{eva}", "employer"),
     ("admin", "GET", "/v1/passports/{eva}", "employer"),
     ("daan", "GET", "/v1/catalogue/credentials", "institution or admin"),
@@ -170,16 +176,18 @@ def test_an_employer_sees_a_passport_only_while_consented_and_only_the_scope(api
     assert granted.status_code == 200 and granted.json()["employer"] == "acme" and granted.json()["standing"]
     shared = api.get(path, headers=acme.headers).json()
     assert shared["scope"] == ["skills"] and shared["name"] == "daan" and shared["credentials"] is None
-    assert shared["skills"] and all(skill["evidence"] is None for skill in shared["skills"])
+    # The solar badge is not verified (an OB 2.0 assertion): its skills are shared as claimed.
+    assert shared["skills"] == [] and shared["claimed"]
+    assert all(skill["evidence"] is None for skill in shared["claimed"])
     own = api.get("/v1/passports/me", headers=daan.headers).json()
-    assert {s["uri"] for s in shared["skills"]} == {s["uri"] for s in own["skills"]}
+    assert {s["uri"] for s in shared["claimed"]} == {s["uri"] for s in own["claimed"]}
     problem(api.get(path, headers=globex.headers), 404)  # consent is per employer
 
     api.put(f"/v1/passports/me/consents/{acme.id}", json={"scope": ["credentials", "evidence", "skills"]},
             headers=daan.headers)
     shared = api.get(path, headers=acme.headers).json()
     assert shared["scope"] == ["skills", "evidence", "credentials"]
-    assert all(skill["evidence"] for skill in shared["skills"])
+    assert all(skill["evidence"] for skill in shared["claimed"])
     assert [c["title"] for c in shared["credentials"]] == ["Zonnepanelen (PV-systemen) installeren"]
     assert shared["credentials"][0]["outcomes"] == own["credentials"][0]["outcomes"] != []
     # What each outcome proves is evidence: credentials without the evidence scope come without it.
@@ -205,31 +213,41 @@ def test_an_employer_sees_a_passport_only_while_consented_and_only_the_scope(api
 
 def test_candidate_ranking_covers_only_consenting_learners(api: TestClient, people: dict[str, Caller],
                                                            esco_matcher: Matcher) -> None:
+    """Each consent here is accepted by its employer (tests/security/test_consents.py: without it
+    a consent ranks no one)."""
     daan, eva, acme, globex = people["daan"], people["eva"], people["acme"], people["globex"]
     add_badge(api, daan)
     add_badge(api, eva)
-    skill = api.get("/v1/passports/me", headers=daan.headers).json()["skills"][0]["uri"]
-    role = {"role": esco_matcher.taxonomy.occupations_for(skill)[0].uri, "kind": "occupation"}
+    # The solar badge is not verified, so its skills count only when the employer asks for claims.
+    skill = api.get("/v1/passports/me", headers=daan.headers).json()["claimed"][0]["uri"]
+    role = {"role": esco_matcher.taxonomy.occupations_for(skill)[0].uri, "kind": "occupation",
+            "include_claimed": True}
 
     def ranked(employer: Caller) -> dict[str, list | None]:
         response = api.post("/v1/candidates", json=role, headers=employer.headers)
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["count"] == len(body["data"]) and body["occupation"] == role["role"]
+        assert api.post("/v1/candidates", json=role | {"include_claimed": False},
+                        headers=employer.headers).json()["data"] == []
         return {c["learner_id"]: [m["evidence"] for m in c["matched"]] for c in body["data"]}
 
+    def consent(learner: Caller, employer: Caller, scope: list[str]) -> None:
+        api.put(f"/v1/passports/me/consents/{employer.id}", json={"scope": scope}, headers=learner.headers)
+        assert api.post(f"/v1/consents/{learner.id}/accept", headers=employer.headers).status_code == 200
+
     assert ranked(acme) == {}
-    api.put(f"/v1/passports/me/consents/{acme.id}", json={"scope": ["skills", "evidence"]}, headers=daan.headers)
-    api.put(f"/v1/passports/me/consents/{globex.id}", json={"scope": ["skills"]}, headers=eva.headers)
+    consent(daan, acme, ["skills", "evidence"])
+    consent(eva, globex, ["skills"])
     found = ranked(acme)
     assert list(found) == [daan.id] and all(found[daan.id])
-    api.put(f"/v1/passports/me/consents/{acme.id}", json={"scope": ["skills"]}, headers=eva.headers)
+    consent(eva, acme, ["skills"])
     found = ranked(acme)
     assert set(found) == {daan.id, eva.id} and all(e is None for e in found[eva.id]) and all(found[daan.id])
     # Revoked: out of the ranking; a consent without "skills" does not put a learner in it.
     api.delete(f"/v1/passports/me/consents/{acme.id}", headers=daan.headers)
     assert list(ranked(acme)) == [eva.id]
-    api.put(f"/v1/passports/me/consents/{acme.id}", json={"scope": ["credentials"]}, headers=daan.headers)
+    consent(daan, acme, ["credentials"])
     assert list(ranked(acme)) == [eva.id]
     assert list(ranked(globex)) == [eva.id]
 

@@ -252,43 +252,53 @@ def test_institution_learner_and_employer_end_to_end(store_url: str | None, tmp_
         assert "min_similarity" in problem(api.get("/v1/catalogue/overlap", params={"min_similarity": 0},
                                                    headers=deltastad), 422)["detail"]
 
-        # The learner adds the assertion and sees the skill with its evidence.
+        # The learner adds the assertion and sees the skill with its evidence: claimed, since an
+        # Open Badges 2.0 assertion carries no signature skillmatch can check.
         added = api.post("/v1/passports/me/credentials", headers=daan, json=assertion)
         assert added.status_code == 201 and added.json()["title"] == "Data Visualisation"
+        assert added.json()["verification"]["status"] == "unverifiable"
         passport = api.get("/v1/passports/me", headers=daan).json()
-        analytics = next(s for s in passport["skills"] if s["label"] == "data analytics")
+        assert passport["skills"] == []
+        analytics = next(s for s in passport["claimed"] if s["label"] == "data analytics")
         [evidence] = analytics["evidence"]
         assert evidence["credential"] == "Data Visualisation" and evidence["origin"] == "issuer"
+        assert evidence["state"] == "claimed" and not evidence["verified"]
         assert evidence["issuer"] == "Hogeschool Deltastad" and evidence["credential_id"] == assertion["id"]
-        assert suggested["uri"] not in {s["uri"] for s in passport["skills"] + passport["suggested"]}
+        assert suggested["uri"] not in {s["uri"] for s in passport["claimed"] + passport["suggested"]}
         jsonld = api.get("/v1/passports/me/export", params={"format": "jsonld"}, headers=daan)
         assert jsonld.headers["content-type"] == "application/ld+json" and "@context" in jsonld.json()
-        assert api.get("/v1/passports/me/export", headers=daan).json()["skills"] == passport["skills"]
+        assert api.get("/v1/passports/me/export", headers=daan).json()["claimed"] == passport["claimed"]
 
         gap = api.get("/v1/passports/me/gap", params={"occupation": "data analyst"}, headers=daan).json()
         assert gap["occupation"] == DATA_ANALYST and "read as the ESCO occupation 'data analyst'" in gap["read_as"]
-        held = [s for s in gap["skills"] if s["status"] == "held"]
-        assert held and all(s["evidence"] for s in held) and gap["missing_essential"] > 0
+        # A claimed skill is not held: the gap, the plan and the fit count proven skills only.
+        assert not any(s["status"] == "held" for s in gap["skills"]) and gap["missing_essential"] > 0
         plan = api.get("/v1/passports/me/recommendations", headers=daan,
                        params={"occupation": DATA_ANALYST, "max_ects": 10}).json()
         assert plan["target"]["read_as"] is None and plan["recommendations"] and plan["pathway"]
         assert all(r["reasons"] for r in plan["recommendations"]) and plan["coverage_after"] > gap["coverage"]
         assert {"id": badge_class["id"], "reason": "already held"} in plan["excluded"]
         fits = api.get("/v1/passports/me/fit", params={"top": 3}, headers=daan).json()
-        assert len(fits["now"]) == 3 and all(f["reason"] for f in fits["now"])
+        assert all(f["reason"] for f in fits["now"])
+        # The way to an occupation never goes through a credential the learner holds.
+        assert fits["reachable"] and badge_class["id"] not in json.dumps(fits["reachable"])
         problem(api.get("/v1/passports/me/gap", params={"occupation": PYTHON}, headers=daan), 422)
 
         # Consent, then the employer ranks and reads the passport, evidence included.
         learner_id = passport["learner_id"]
         employer_id = created["Energie BV"]["id"]
-        candidates = {"role": "data analyst", "kind": "title", "top": 5}
+        candidates = {"role": "data analyst", "kind": "title", "top": 5, "include_claimed": True}
         assert api.post("/v1/candidates", headers=employer, json=candidates).json()["count"] == 0
         api.put(f"/v1/passports/me/consents/{employer_id}", headers=daan, json={"scope": ["skills", "evidence"]})
+        assert api.post("/v1/candidates", headers=employer, json=candidates).json()["count"] == 0
+        assert api.post(f"/v1/consents/{learner_id}/accept", headers=employer).status_code == 200
+        proven_only = api.post("/v1/candidates", headers=employer, json=candidates | {"include_claimed": False})
+        assert proven_only.json()["data"] == [] or proven_only.json()["data"][0]["score"] == 0
         ranked = api.post("/v1/candidates", headers=employer, json=candidates).json()
         assert ranked["occupation"] == DATA_ANALYST and "'data analyst'" in ranked["role"]
         [candidate] = ranked["data"]
         assert candidate["learner_id"] == learner_id and candidate["name"] == "Daan" and candidate["score"] > 0
         assert all(m["evidence"] and "Data Visualisation" in m["evidence"][0] for m in candidate["matched"])
         shared = api.get(f"/v1/passports/{learner_id}", headers=employer).json()
-        assert next(s for s in shared["skills"] if s["label"] == "data analytics")["evidence"] == [evidence]
+        assert next(s for s in shared["claimed"] if s["label"] == "data analytics")["evidence"] == [evidence]
         assert shared["credentials"] is None

@@ -102,11 +102,35 @@ def test_changing_one_character_of_a_vc_jwt_fails(key: ed25519.Ed25519PrivateKey
     assert ALTERED in str(caught.value) and caught.value.source == "wallet/badge.jwt"
 
 
-def test_vc_jwt_of_an_unknown_issuer_is_unverified(key: ed25519.Ed25519PrivateKey) -> None:
+def _unsigned_jwt(claims: dict[str, Any], alg: str = "none") -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{part({'alg': alg, 'typ': 'JWT'})}.{part(claims)}."
+
+
+@pytest.mark.parametrize("alg", ["none", "None", "NONE"])
+def test_an_unsigned_jwt_is_refused_whoever_it_names(alg: str, trust: TrustList) -> None:
+    for credential in (ob3_credential(), ob3_credential() | {"issuer": "https://stranger.example"}):
+        with pytest.raises(VerificationError, match="not signed") as caught:
+            read_credential(_unsigned_jwt(credential, alg), trust=trust)
+        assert caught.value.field == "alg"
+    with pytest.raises(VerificationError, match="not signed"):
+        read_credential(_unsigned_jwt(ob3_credential()))
+
+
+def test_a_trusted_issuer_s_jwt_with_an_unchecked_algorithm_is_a_refused_downgrade(trust: TrustList) -> None:
+    token = jwt.encode(ob3_credential(), "a shared secret anyone could hold", algorithm="HS256")
+    with pytest.raises(VerificationError, match="downgraded"):
+        read_credential(token, trust=trust)
+    strangers = TrustList.from_dict({"issuers": [{"id": OTHER, "keys": []}]})
+    assert read_credential(token, trust=strangers).verification.status == "unverifiable"
+
+
+def test_vc_jwt_of_an_unknown_issuer_is_unverifiable(key: ed25519.Ed25519PrivateKey) -> None:
     token = sign_vc_jwt(ob3_credential(), key, "key-1")
     strangers = TrustList.from_dict({"issuers": [{"id": OTHER, "keys": []}]})
     verification = read_credential(token, trust=strangers).verification
-    assert verification.status == "unverified" and ISSUER in verification.reason
+    assert verification.status == "unverifiable" and ISSUER in verification.reason
     assert "no trust list" in read_credential(token).verification.reason
 
 
@@ -176,10 +200,10 @@ def test_an_elm_credential_with_a_proof(key: ed25519.Ed25519PrivateKey) -> None:
         read_credential(signed, trust=trust)
 
 
-def test_data_integrity_of_an_unknown_issuer_is_unverified(key: ed25519.Ed25519PrivateKey) -> None:
+def test_data_integrity_of_an_unknown_issuer_is_unverifiable(key: ed25519.Ed25519PrivateKey) -> None:
     signed = sign_data_integrity(ob3_credential(), key, f"{ISSUER}#key-1")
     verification = read_credential(signed, trust=TrustList()).verification
-    assert verification.status == "unverified" and f"issuer {ISSUER} is not in the trust list" in verification.reason
+    assert verification.status == "unverifiable" and f"issuer {ISSUER} is not in the trust list" in verification.reason
 
 
 def test_data_integrity_with_another_issuers_key_fails(other_key: ed25519.Ed25519PrivateKey,
@@ -194,12 +218,25 @@ def test_data_integrity_with_another_issuers_key_fails(other_key: ed25519.Ed2551
     {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z3FXQ"},
     {"type": "Ed25519Signature2020", "proofValue": "z3FXQ"},
 ])
-def test_unsupported_proofs_leave_the_credential_unverified(proof: dict[str, Any], trust: TrustList) -> None:
-    verification = read_credential(ob3_credential() | {"proof": proof}, trust=trust).verification
-    assert verification.status == "unverified" and "not supported" in verification.reason
+def test_unsupported_proofs_leave_the_credential_unverifiable(proof: dict[str, Any], trust: TrustList) -> None:
+    unknown = ob3_credential() | {"issuer": {"id": "https://unknown.example/issuer", "type": ["Profile"],
+                                             "name": "Unknown"}}
+    verification = read_credential(unknown | {"proof": proof}, trust=trust).verification
+    assert verification.status == "unverifiable" and "not supported" in verification.reason
 
 
-def test_a_credential_without_proof_is_unverified(trust: TrustList) -> None:
+@pytest.mark.parametrize("proof", [
+    {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z3FXQ"},
+    {"type": "Ed25519Signature2020", "proofValue": "z3FXQ"},
+])
+def test_a_trusted_issuer_s_credential_with_an_unchecked_proof_is_a_refused_downgrade(
+        proof: dict[str, Any], trust: TrustList) -> None:
+    with pytest.raises(VerificationError, match="downgraded proof is refused") as caught:
+        read_credential(ob3_credential() | {"proof": proof}, trust=trust)
+    assert caught.value.field == "proof"
+
+
+def test_a_credential_without_proof_is_unverifiable(trust: TrustList) -> None:
     assert read_credential(ob3_credential(), trust=trust).verification.reason == "the credential carries no proof"
 
 

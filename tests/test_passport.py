@@ -13,6 +13,7 @@ from skillmatch.catalogue import Catalogue
 from skillmatch.cli import app
 from skillmatch.credentials import Credential, TrustList, read_file
 from skillmatch.domain import Passport
+from skillmatch.domain.passport import PROVING
 from skillmatch.errors import CredentialError
 from skillmatch.matching import Matcher
 from skillmatch.passport import build_passport
@@ -46,9 +47,16 @@ def test_passport_from_mixed_formats(catalogue: Catalogue, esco_matcher: Matcher
     assert sorted(verified.values()) == ["eddsa-jcs-2022", "vc-jwt"]
     assert passport.total_ects == sum(c.ects or 0 for c in passport.credentials) > 20
     assert passport.learner and passport.learner.startswith("sha256$")
-    # Issuer-asserted skills are proven with confidence 1; each proven skill says where it comes from.
-    python = next(s for s in passport.proven if s.uri == PYTHON)
-    assert python.confidence == 1.0 and any(e.origin == "issuer" for e in python.evidence)
+    # Only the two verified credentials prove skills; what the seven others assert (Python among
+    # them, issuer-asserted) is claimed, never proven.
+    titles = set(verified)
+    assert passport.proven and all(any(e.state in PROVING and e.credential in titles for e in s.evidence)
+                                   for s in passport.proven)
+    assert passport.claimed and all(e.credential not in titles for s in passport.claimed for e in s.evidence
+                                    if e.state != "suggested")
+    python = next(s for s in passport.skills if s.uri == PYTHON)
+    assert any(e.origin == "issuer" and e.state == "claimed" for e in python.evidence)
+    assert all(c.skills == 0 for c in passport.credentials if c.title not in titles)
     for skill in passport.skills:
         assert skill.evidence and all(e.credential and e.state for e in skill.evidence)
         assert skill.pillar in ("skills", "knowledge", "transversal skills and competences",
@@ -56,9 +64,8 @@ def test_passport_from_mixed_formats(catalogue: Catalogue, esco_matcher: Matcher
     assert set(passport.by_pillar()) >= {"skills", "knowledge"}
     inferred = [e for s in passport.skills for e in s.evidence if e.origin == "inferred"]
     assert inferred and all(e.outcome and e.matched and e.confidence is not None for e in inferred)
-    # Every credential contributes, and the evidence of a suggestion is never counted as proof.
-    assert all(c.skills > 0 or c.title for c in passport.credentials)
-    assert all(not s.proven for s in passport.suggested)
+    # The evidence of a suggestion is never counted as proof.
+    assert all(not s.proven and not s.claimed for s in passport.suggested)
 
 
 def test_reviews_in_the_catalogue_shape_the_passport(catalogue: Catalogue, esco_matcher: Matcher) -> None:
@@ -71,8 +78,10 @@ def test_reviews_in_the_catalogue_shape_the_passport(catalogue: Catalogue, esco_
     passport = build_passport(held(catalogue), esco_matcher, catalogue=catalogue.store)
     by_uri = {s.uri: s for s in passport.skills}
     confirmed = by_uri[suggested.link.skill_uri]
-    assert confirmed.proven and confirmed.confidence == 1.0
-    assert any(e.reviewed == "confirmed" for e in confirmed.evidence)
+    # The learner's Data Visualisation badge is not verified: what it confirms is claimed, not proven.
+    review = next(e for e in confirmed.evidence if e.reviewed == "confirmed")
+    assert review.credential == "Data Visualisation" and review.state == "claimed" and not review.verified
+    assert confirmed.proven == any(e.state in PROVING for e in confirmed.evidence)
     rejected = by_uri.get(issuer.link.skill_uri)
     assert rejected is None or all(e.credential != "Data Visualisation" for e in rejected.evidence)
 
@@ -82,7 +91,7 @@ def test_without_a_catalogue_outcomes_are_mapped_on_the_spot(esco_matcher: Match
     by_url = {"assertion-rll-warmtepompen.json", "assertion-hds-data-visualisation.json"}  # badge given as a URL
     embedded = [read_file(p, trust=trust) for p in WALLET if p.name not in by_url]
     passport = build_passport(embedded, esco_matcher)
-    assert len(passport.credentials) == 7 and passport.proven
+    assert len(passport.credentials) == 7 and passport.proven and passport.claimed
     wound = read_file(SAMPLES / "catalogue" / "rll-wondzorg.json")
     assert not isinstance(wound, Credential)  # a badge class is not a held credential
     with pytest.raises(CredentialError, match="badge"):

@@ -53,6 +53,8 @@ TRUST = SAMPLES / "trust.json"
 # class, which describes a credential and is held by no one.
 WALLET = [SAMPLES / "wallet" / name for name in (
     "ob3-fhr-smart-grid-monitoring.json", "edc-hsv-circulaire-economie.json", "ob3-hds-energiedata-analyseren.jwt")]
+#: The sample learner's e-mail address and DID (skillmatch/samples/README.md).
+HOLDER = ["daan.verhoeven@example.com", "did:example:d4an5v3rh03v3n7f3a"]
 BADGE_CLASS = SAMPLES / "catalogue" / "hds-sql-en-databases.json"
 
 
@@ -72,7 +74,7 @@ def api(tmp_path: Path, esco_matcher: Matcher) -> Iterator[TestClient]:
 
 
 def learner(api: TestClient) -> dict[str, str]:
-    _principal, token = api.app.state.services.accounts.create_principal("Daan", "learner")
+    _principal, token = api.app.state.services.accounts.create_principal("Daan", "learner", identifiers=HOLDER)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -121,7 +123,7 @@ def test_library_cli_and_api_build_one_passport_from_one_wallet(cli_matcher: Mat
                                                                  tmp_path: Path) -> None:
     store = CatalogueStore.open(None, tmp_path / "library")
     wallet = wallet_passport([(str(path), path) for path in [*WALLET, BADGE_CLASS]], cli_matcher, store=store,
-                             trust=TrustList.load(TRUST))
+                             trust=TrustList.load(TRUST), holder=HOLDER)
     store.close()
     assert wallet.held == (0, 1, 2) and [position for position, _ in wallet.rejected] == [3]
     [(_, problem)] = wallet.rejected
@@ -132,7 +134,8 @@ def test_library_cli_and_api_build_one_passport_from_one_wallet(cli_matcher: Mat
 
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     result = CliRunner().invoke(app, ["passport", "build", *map(str, [*WALLET, BADGE_CLASS]), "--json",
-                                      "--database-url", url, "--trust", str(TRUST)])
+                                      "--database-url", url, "--trust", str(TRUST),
+                                      *(f"--holder={identifier}" for identifier in HOLDER)])
     assert result.exit_code == 0, result.output
     cli = json.loads(result.stdout)
     assert cli["rejected"] == [{"file": str(BADGE_CLASS), "problem": problem}]
@@ -154,7 +157,7 @@ def test_library_cli_and_api_build_one_passport_from_one_wallet(cli_matcher: Mat
 def held(achievement_id: str | None, eqf_level: int | None) -> HeldCredential:
     return HeldCredential(id=None, achievement_id=achievement_id, title="t", issuer=None, country=None, format="ob3",
                           eqf_level=eqf_level, ects=None, hours=None, issued_on=None, expires=None,
-                          verification=Verification("unverified"), eu_missing=(), skills=0)
+                          verification=Verification("unverifiable"), eu_missing=(), skills=0)
 
 
 def test_constraints_leave_out_what_is_held_and_start_from_the_highest_level() -> None:

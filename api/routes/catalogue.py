@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 
-from api.deps import CatalogueDep, CurrentInstitution, MatcherDep, PageDep, StoreDep
+from api.deps import CatalogueDep, CurrentInstitution, MatcherDep, PageDep, StoreDep, rate_limited
 from api.errors import documented
 from api.schemas import (
     CoveragePublic,
@@ -43,9 +43,9 @@ CredentialDocument = Annotated[dict[str, Any], Body(
                 "specification, or a credential holding one (its achievement is imported).")]
 
 
-@router.post("/credentials", response_model=ImportPublic, status_code=201,
+@router.post("/credentials", response_model=ImportPublic, status_code=201, dependencies=[Depends(rate_limited)],
              responses={200: {"model": ImportPublic, "description": "Updated or unchanged"},
-                        **documented(413)})
+                        **documented(413, 429)})
 def import_credential(document: CredentialDocument, principal: CurrentInstitution, catalogue: CatalogueDep,
                       response: Response) -> ImportPublic:
     """Import (or update) one of the institution's credentials and map its learning outcomes to

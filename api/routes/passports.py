@@ -28,6 +28,7 @@ from api.schemas import (
 from api.wallet import learner_passport, upload_text
 from skillmatch.catalogue import offered_credentials
 from skillmatch.credentials import Verification
+from skillmatch.errors import CredentialError
 from skillmatch.gaps import occupation_fit, occupation_gap
 from skillmatch.recommend import pathway, recommend
 from skillmatch.service import learner_constraints, read_held, resolve_occupation
@@ -47,9 +48,14 @@ UploadedCredential = Annotated[dict[str, Any], Body(
              responses=documented(409, 413))
 def add_credential(body: UploadedCredential, learner: CurrentLearner, services: ServicesDep) -> HeldCredentialCreated:
     """Add a credential to the passport. A signed one is verified against the trust list: one
-    altered after signing is refused (422) with the reason."""
+    altered after signing is refused (422) with the reason. Once an admin registered your
+    identifiers, a credential naming its recipient must have been issued to one of them (422)."""
     text = upload_text(body)
     credential = read_held(text, source="the uploaded credential", store=services.store, trust=services.trust)
+    recipient = credential.recipient
+    if recipient is not None and learner.identifiers and not any(map(recipient.matches, learner.identifiers)):
+        raise CredentialError("this credential was issued to someone else: its recipient does not match any "
+                              "identifier registered for you", source="the uploaded credential", field="recipient")
     held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
                                       credential_id=credential.id)
     return HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
@@ -102,9 +108,10 @@ def fit(learner: CurrentLearner, services: ServicesDep, catalogue: CatalogueDep,
         top: Annotated[int, Query(ge=1, le=100, description="Occupations to list in each part.")] = 10,
         ) -> FitsPublic:
     """The ESCO occupations the passport fits now, and those one or two catalogue credentials away."""
-    profile = learner_passport(learner.id, services).profile()
+    wallet = learner_passport(learner.id, services)
     offer = offered_credentials(catalogue)
-    now, reachable = occupation_fit(profile, services.matcher.taxonomy, offer=offer, top=top)
+    held = {c.achievement_id for c in wallet.passport.credentials if c.achievement_id}
+    now, reachable = occupation_fit(wallet.profile(), services.matcher.taxonomy, offer=offer, top=top, held=held)
     return FitsPublic.model_validate({"now": [f.to_dict() for f in now],
                                       "reachable": [f.to_dict() for f in reachable]})
 
@@ -140,10 +147,11 @@ def recommendations(
 @router.put("/consents/{employer_id}", response_model=ConsentPublic, responses=documented(404, 413))
 def grant_consent(employer_id: str, body: ConsentCreate, learner: CurrentLearner,
                   accounts: AccountsDep) -> ConsentPublic:
-    """Let an employer see part of the passport (``scope``) and rank it for its roles, until revoked.
-    Granting again replaces the scope."""
+    """Let an employer see part of the passport (``scope``), until revoked; it ranks you for its
+    roles once it accepted. Granting again replaces the scope, and keeps a standing consent
+    accepted; after a revocation, the employer accepts it anew."""
     employer = accounts.principal(employer_id)
-    if employer is None or employer.role != "employer":
+    if employer is None or employer.role != "employer" or employer.deactivated_at is not None:
         raise HTTPException(404, f"no employer {employer_id!r}")
     return _consent(accounts.grant_consent(learner.id, employer_id, body.scope))
 
@@ -158,7 +166,8 @@ def revoke_consent(employer_id: str, learner: CurrentLearner, accounts: Accounts
 
 @router.get("/consents", response_model=Page[ConsentPublic])
 def list_consents(learner: CurrentLearner, accounts: AccountsDep, page: PageDep) -> Page[ConsentPublic]:
-    """Every consent given, standing or revoked, newest first."""
+    """Every consent given, standing or revoked (by you, or declined by the employer), newest
+    first, with whether the employer accepted it."""
     consents = accounts.consents(learner.id)
     return Page(data=[_consent(c) for c in page.of(consents)], count=len(consents))
 
@@ -170,5 +179,6 @@ def _verification(verification: Verification) -> VerificationPublic:
 
 def _consent(consent: Consent) -> ConsentPublic:
     return ConsentPublic(employer_id=consent.employer_id, employer=consent.employer_name, scope=list(consent.scope),
-                         granted_at=consent.granted_at, revoked_at=consent.revoked_at, standing=consent.standing)
+                         granted_at=consent.granted_at, revoked_at=consent.revoked_at, standing=consent.standing,
+                         accepted_at=consent.accepted_at, accepted=consent.accepted)
 

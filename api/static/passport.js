@@ -94,7 +94,7 @@
   const ORIGIN = { issuer: "asserted by the issuer", inferred: "found by the matcher" };
   const STATE = {
     issuer: "issuer-asserted", confirmed: "confirmed by the institution", linked: "linked by the matcher",
-    suggested: "suggested only",
+    suggested: "suggested only", claimed: "claimed: the credential is not verified",
   };
   const REVIEW = { confirmed: "confirmed", rejected: "rejected" };
 
@@ -121,7 +121,7 @@
     }
     for (const c of credentials) {
       const verification = c.verification || {};
-      const status = verification.status || "unverified";
+      const status = verification.status || "unverifiable";
       const method = verification.method ? ` (${verification.method})` : "";
       body.append(el("tr", {},
         el("th", { scope: "row" }, c.title, outcomeProofs(c.outcomes || [])),
@@ -135,15 +135,16 @@
     }
   }
 
-  /* What each learning outcome of a credential proves (+) and only suggests (?), marked in text
-   * so the list reads without colour. */
+  /* What each learning outcome of a credential proves (+), claims from an unverified credential (~)
+   * and only suggests (?), marked in text so the list reads without colour. */
   function outcomeProofs(outcomes) {
     const stated = outcomes.filter((o) => o.outcome !== null).length;
     if (!outcomes.length) return null;
-    const skillItem = (s, proven) => el("li", { class: proven ? "proven" : "suggested" },
-      `${proven ? "+" : "?"} ${s.label}`,
+    const MARK = { proven: "+", claimed: "~", suggested: "?" };
+    const skillItem = (s, kind) => el("li", { class: kind },
+      `${MARK[kind]} ${s.label}`,
       el("span", { class: "reason" }, [
-        proven ? STATE[s.state] || s.state : "suggested, for the institution's review",
+        kind === "suggested" ? "suggested, for the institution's review" : STATE[s.state] || s.state,
         s.confidence === null ? null : `confidence ${decimal(s.confidence)}`,
         s.reading ? `read as “${s.reading}”` : null,
         s.alternatives.length ? `or ${s.alternatives.map((a) => a.label).join(", ")}` : null,
@@ -153,9 +154,11 @@
       el("ul", {}, ...outcomes.map((o) => el("li", {},
         el("span", { class: "outcome" }, o.outcome === null ? "The credential as a whole" : o.outcome),
         el("ul", {},
-          ...o.proves.map((s) => skillItem(s, true)),
-          ...o.suggests.map((s) => skillItem(s, false)),
-          o.proves.length || o.suggests.length ? null : el("li", {}, "No ESCO skill found."))))));
+          ...o.proves.map((s) => skillItem(s, "proven")),
+          ...(o.claims || []).map((s) => skillItem(s, "claimed")),
+          ...o.suggests.map((s) => skillItem(s, "suggested")),
+          o.proves.length || (o.claims || []).length || o.suggests.length
+            ? null : el("li", {}, "No ESCO skill found."))))));
   }
 
   function renderRejected(rejected) {
@@ -172,7 +175,7 @@
       el("td", { class: "num" }, decimal(e.confidence)),
       el("td", {}, ORIGIN[e.origin] || e.origin, el("span", { class: "reason" }, STATE[e.state] || e.state)),
       el("td", {}, REVIEW[e.reviewed] || "not reviewed"),
-      el("td", {}, e.verified ? "verified" : "unverified")));
+      el("td", {}, e.verified ? "verified" : "not verified")));
     return el("div", { class: "scroll" }, el("table", { class: "evidence" },
       el("thead", {}, el("tr", {}, ...["Credential", "Learning outcome", "Matched label", "Confidence", "Origin",
         "Reviewed", "Credential signature"].map((h) => el("th", { scope: "col" }, h)))),
@@ -204,6 +207,9 @@
         el("h4", { id }, `${pillar} (${skills.length})`),
         el("ul", { class: "skills" }, ...skills.map(skillItem))));
     }
+    const claimed = $("claimed");
+    claimed.replaceChildren(...(passport.claimed || []).map(skillItem));
+    if (!claimed.children.length) claimed.append(el("li", {}, "None."));
     const suggested = $("suggested");
     suggested.replaceChildren(...passport.suggested.map(skillItem));
     if (!passport.suggested.length) suggested.append(el("li", {}, "None."));

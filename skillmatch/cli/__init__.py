@@ -100,7 +100,10 @@ def demo(data_dir: DataDir = None) -> None:
         out.print(table)
 
         wallet = sorted((SAMPLES / "wallet").iterdir())
-        passport, _rejected = make_passport(wallet, SAMPLES / "trust.json", store, matcher)
+        # The sample learner's e-mail address and DID (skillmatch/samples/README.md): their
+        # credentials are bound to them, which the passport checks.
+        passport, _rejected = make_passport(wallet, SAMPLES / "trust.json", store, matcher,
+                                            holder=["daan.verhoeven@example.com", "did:example:d4an5v3rh03v3n7f3a"])
         out.print(f"\n[bold]sample passport[/] from {len(wallet)} held credentials ({SAMPLES / 'wallet'}):")
         print_passport(passport)
 

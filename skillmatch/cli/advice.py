@@ -89,9 +89,10 @@ def fit(
     from skillmatch.gaps import occupation_fit
 
     with errors():
-        profile, _passport, matcher = learner_profile(files, trust, database_url, data_dir, encoder)
+        profile, passport, matcher = learner_profile(files, trust, database_url, data_dir, encoder)
         offer = offered_credentials(Catalogue(open_store(database_url, data_dir), matcher))
-        now, reachable = occupation_fit(profile, matcher.taxonomy, offer=offer, top=top)
+        held = {credential.achievement_id for credential in passport.credentials if credential.achievement_id}
+        now, reachable = occupation_fit(profile, matcher.taxonomy, offer=offer, held=held, top=top)
         if json_output:
             out.print_json(data={"now": [f.to_dict() for f in now], "reachable": [f.to_dict() for f in reachable]})
             return

@@ -175,14 +175,15 @@ def catalogue_review(
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Confirm or reject a skill of a credential; the decision wins over every later re-mapping."""
+    """Confirm or reject a skill of a credential (one 'catalogue show' lists); the decision wins over
+    every later re-mapping."""
+    from skillmatch.catalogue import review_skill
     from skillmatch.cli.common import load
 
     with errors():
         concept = load(data_dir).get(skill_uri)
-        review = open_store(database_url, data_dir).review(credential_id, concept.uri,
-                                                           "confirmed" if confirm else "rejected",
-                                                           reviewer=reviewer, note=note)
+        review = review_skill(open_store(database_url, data_dir), credential_id, concept.uri,
+                              "confirmed" if confirm else "rejected", reviewer=reviewer, note=note)
         out.print(f"{review.decision}: {concept.label('en')} for {credential_id}")
 
 
@@ -221,6 +222,9 @@ def passport_build(
                                                      "VC-JWT), European Digital Credentials.")],
     jsonld: Annotated[bool, typer.Option("--jsonld", help="Print JSON-LD.")] = False,
     trust: TrustOption = None,
+    holder: Annotated[list[str] | None, typer.Option(
+        "--holder", help="An e-mail address or DID of the learner (repeatable): only credentials issued to one "
+                         "of them prove skills; without it the files are taken to be the learner's own.")] = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     encoder: EncoderOption = DEFAULT_ENCODER,
@@ -229,7 +233,7 @@ def passport_build(
     """The skills passport of the credentials' holder: every proven ESCO skill with its evidence."""
     with errors():
         passport, rejected = make_passport(files, trust, open_store(database_url, data_dir),
-                                           load_matcher(data_dir, encoder))
+                                           load_matcher(data_dir, encoder), holder=holder)
         if json_output or jsonld:
             data = passport.to_jsonld() if jsonld else passport.to_dict()
             if not jsonld:
@@ -241,8 +245,8 @@ def passport_build(
             raise typer.Exit(1)
 
 
-def make_passport(files: list[Path], trust_file: Path | None, store: CatalogueStore,
-                  matcher: Matcher) -> tuple[Passport, list[tuple[str, str]]]:
+def make_passport(files: list[Path], trust_file: Path | None, store: CatalogueStore, matcher: Matcher, *,
+                  holder: list[str] | None = None) -> tuple[Passport, list[tuple[str, str]]]:
     """The passport of the held credential files (see :func:`skillmatch.service.wallet_passport`),
     verified against the trust list, and the files rejected with the reason (both said on stderr)."""
     from skillmatch.credentials import TrustList
@@ -252,7 +256,7 @@ def make_passport(files: list[Path], trust_file: Path | None, store: CatalogueSt
         raise InputError("no credentials given")
     trust_path = trust_file or Settings().trust_list
     wallet = wallet_passport([(str(file), file) for file in files], matcher, store=store,
-                             trust=TrustList.load(trust_path) if trust_path else None)
+                             trust=TrustList.load(trust_path) if trust_path else None, holder=holder)
     rejected = [(str(files[position]), problem) for position, problem in wallet.rejected]
     for file, problem in rejected:
         err.print(f"[red]rejected:[/] {file}: {problem}", highlight=False)
@@ -262,34 +266,41 @@ def make_passport(files: list[Path], trust_file: Path | None, store: CatalogueSt
 
 
 def print_passport(passport: Passport) -> None:
+    from skillmatch.domain.passport import PROVING
+
     table = Table("credential", "issuer", "EQF", "ECTS", "issued", "verified", "skills",
                   title=f"skills passport of {passport.learner or 'an unnamed learner'}")
     for c in passport.credentials:
         method = c.verification.method or "no proof"
         table.add_row(c.title, c.issuer or "", str(c.eqf_level or ""), str(c.ects or ""),
                       c.issued_on.date().isoformat() if c.issued_on else "",
-                      f"yes ({method})" if c.verification.verified else f"no ({method})", str(c.skills))
+                      (f"yes ({method})" if c.verification.verified else f"no: {c.verification.reason}")
+                      + ("" if c.holder.bound is not False else f"; not bound: {c.holder.reason}"),
+                      str(c.skills))
     out.print(table)
     out.print(f"total: {passport.total_ects:g} ECTS, {passport.total_hours:g} study hours, "
-              f"{len(passport.proven)} proven ESCO skills, {len(passport.suggested)} suggested")
-    out.print("\n[bold]what each learning outcome proves[/] ([green]+ proven[/], [yellow]? suggested[/]: "
-              "not proven, for the institution's review)")
+              f"{len(passport.proven)} proven ESCO skills, {len(passport.claimed)} claimed by credentials that "
+              f"could not be verified, {len(passport.suggested)} suggested")
+    out.print("\n[bold]what each learning outcome proves[/] ([green]+ proven[/], [magenta]~ claimed[/]: "
+              "its credential is not verified, [yellow]? suggested[/]: not proven, for the institution's review)")
     for held, proofs in passport.by_credential():
         tree = Tree(f"[bold]{escape(held.title)}[/] ({escape(held.issuer or 'unknown issuer')})")
         for proof in proofs:
             branch = tree.add(escape(proof.outcome or "the credential as a whole"))
             for skill, e in proof.proves:
                 branch.add(f"[green]+ {escape(skill.label)}[/] {_evidence_note(e)}")
+            for skill, e in proof.claims:
+                branch.add(f"[magenta]~ {escape(skill.label)}[/] {_evidence_note(e)}")
             for skill, e in proof.suggests:
                 branch.add(f"[yellow]? {escape(skill.label)}[/] {_evidence_note(e)}")
-            if not proof.proves and not proof.suggests:
+            if not proof.proves and not proof.claims and not proof.suggests:
                 branch.add("[dim]no ESCO skill found[/]")
         out.print(tree)
     for pillar, skills in passport.by_pillar().items():
         table = Table("skill", "group", "confidence", "proven by", title=pillar)
         for skill in skills:
             table.add_row(skill.label, skill.group or "", f"{skill.confidence:.2f}",
-                          "; ".join(dict.fromkeys(e.credential for e in skill.evidence if e.state != "suggested")))
+                          "; ".join(dict.fromkeys(e.credential for e in skill.evidence if e.state in PROVING)))
         out.print(table)
 
 

@@ -28,6 +28,7 @@ from skillmatch.credentials.model import (
     CredentialFormat,
     Issuer,
     LearningOutcome,
+    Recipient,
     Verification,
 )
 from skillmatch.credentials.offer_csv import read_offer_csv
@@ -54,6 +55,7 @@ __all__ = [
     "EUCheck",
     "Issuer",
     "LearningOutcome",
+    "Recipient",
     "TrustList",
     "TrustedIssuer",
     "Verification",
@@ -136,7 +138,7 @@ def read_credential(
     ``raw`` is JSON text, UTF-8 bytes (with or without BOM), a parsed object, a compact VC-JWT, or
     a :class:`~pathlib.Path` to a file holding one of those. ``source`` names it in errors (a file's
     path by default). A credential's signature (VC-JWT) or Data Integrity proof is checked against
-    ``trust``; without a trust list the credential is "unverified". ``badge_classes`` resolves an
+    ``trust``; without a trust list the credential is "unverifiable". ``badge_classes`` resolves an
     Open Badges 2.0 assertion's badge URL (nothing is ever fetched).
 
     Raises :class:`CredentialError` naming the field for anything unreadable, and

@@ -35,6 +35,7 @@ from skillmatch.credentials.model import (
     CredentialFormat,
     Issuer,
     LearningOutcome,
+    Recipient,
 )
 from skillmatch.errors import CredentialError
 from skillmatch.taxonomy.model import ESCO_BASE
@@ -313,6 +314,7 @@ def read_credential(data: Mapping[str, Any], *, source: str | None = None) -> Cr
         or credential.date("issuanceDate") or credential.date("issued"),
         expires=credential.date("validUntil") or credential.date("expirationDate"),
         issuer=issuer,
+        recipient=Recipient(subject.text("id") or "") if subject.text("id") else None,
     )
 
 

@@ -9,6 +9,7 @@ the formats; nothing here does I/O.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -130,11 +131,19 @@ class Achievement:
 class Verification:
     """Whether a credential's signature or proof was checked against a trusted issuer key.
 
+    Three outcomes, which the whole product respects: *verified* (signed by a key the trust list
+    gives for its issuer, over exactly this content), *unverifiable* (no proof, a proof type that
+    is not checked, an issuer or key the trust list does not know) and *rejected*: a proof that
+    fails, an unsigned JWT (``alg: none``), or a trusted issuer's credential carrying a proof that
+    cannot be checked (a downgrade). A rejected credential raises
+    :class:`~skillmatch.errors.VerificationError` and is never held; only a verified one proves
+    skills, an unverifiable one only claims them.
+
     ``method`` is ``"vc-jwt"``, ``"eddsa-jcs-2022"``, ``"hosted"`` or None; ``reason`` says in
     words why the status is what it is.
     """
 
-    status: Literal["verified", "unverified"]
+    status: Literal["verified", "unverifiable"]
     method: str | None = None
     key_id: str | None = None
     reason: str = ""
@@ -142,6 +151,28 @@ class Verification:
     @property
     def verified(self) -> bool:
         return self.status == "verified"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Whom a credential was issued to, as the issuer identified them: an e-mail address or a DID,
+    in clear or (Open Badges) as ``sha256$`` + the hex SHA-256 of the identifier and ``salt``."""
+
+    identity: str
+    hashed: bool = False
+    salt: str = ""
+
+    def matches(self, identifier: str) -> bool:
+        """Whether ``identifier`` (an e-mail address, compared without case, or a DID) is this recipient."""
+        identifier = identifier.strip()
+        if not self.hashed:
+            return self.identity.strip().lower() == identifier.lower()
+        algorithm, _, digest = self.identity.partition("$")
+        if algorithm.lower() not in {"sha256", "md5"} or not digest:
+            return False
+        # An issuer hashes the address as it stored it; e-mail addresses are stored in lower case.
+        return any(hashlib.new(algorithm.lower(), (candidate + self.salt).encode()).hexdigest() == digest.lower()
+                   for candidate in dict.fromkeys((identifier, identifier.lower())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,4 +186,6 @@ class Credential:
     issued_on: datetime | None = None
     expires: datetime | None = None
     issuer: Issuer = Issuer()
-    verification: Verification = Verification("unverified", reason="not checked")
+    verification: Verification = Verification("unverifiable", reason="not checked")
+    #: Whom it was issued to, where it says so (what binds it to the learner holding it).
+    recipient: Recipient | None = None

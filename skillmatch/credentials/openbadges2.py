@@ -34,6 +34,7 @@ from skillmatch.credentials.model import (
     Credential,
     CredentialFormat,
     Issuer,
+    Recipient,
     Verification,
 )
 
@@ -190,7 +191,7 @@ def read_assertion(
 
     Nothing is ever fetched: a badge URL that ``badge_classes`` does not hold is a
     :class:`CredentialError` naming it. Hosted verification needs the issuer's server, so the
-    result is always "unverified" with the reason.
+    result is always "unverifiable" with the reason.
     """
     assertion = Fields(data, source=source)
     kinds = types_of(assertion.data)
@@ -217,10 +218,10 @@ def read_assertion(
     verification = assertion.obj("verification")
     method = (verification.text("type") or "").lower() if verification else ""
     if "hosted" in method:
-        checked = Verification("unverified", "hosted", None,
+        checked = Verification("unverifiable", "hosted", None,
                                "hosted verification needs the issuer's server; skillmatch works offline")
     else:
-        checked = Verification("unverified", None, None, "Open Badges 2.0 signatures are not checked")
+        checked = Verification("unverifiable", None, None, "Open Badges 2.0 signatures are not checked")
     return Credential(
         id=assertion.text("id"),
         format=CredentialFormat.OB2,
@@ -230,6 +231,8 @@ def read_assertion(
         expires=assertion.date("expires"),
         issuer=achievement.issuer,
         verification=checked,
+        recipient=Recipient(recipient.text("identity") or "", recipient.flag("hashed") is True,
+                            recipient.text("salt") or "") if recipient and recipient.text("identity") else None,
     )
 
 

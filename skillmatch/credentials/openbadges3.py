@@ -40,6 +40,7 @@ from skillmatch.credentials.model import (
     Credential,
     CredentialFormat,
     Issuer,
+    Recipient,
 )
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -177,6 +178,14 @@ def read_credential(data: Mapping[str, Any], *, source: str | None = None) -> Cr
         achievement = replace(achievement, assessment=replace(achievement.assessment, grade=results[0]))
     identities = subject.objects("identifier")
     learner = subject.text("id") or (identities[0].text("identityHash") if identities else None)
+    if subject.text("id"):
+        recipient = Recipient(subject.text("id") or "")
+    elif identities and identities[0].text("identityHash"):
+        first = identities[0]
+        recipient = Recipient(first.text("identityHash") or "", first.flag("hashed") is not False,
+                              first.text("salt") or "")
+    else:
+        recipient = None
     return Credential(
         id=credential.text("id"),
         format=CredentialFormat.OB3,
@@ -185,6 +194,7 @@ def read_credential(data: Mapping[str, Any], *, source: str | None = None) -> Cr
         issued_on=credential.date("awardedDate") or credential.date("validFrom") or credential.date("issuanceDate"),
         expires=credential.date("validUntil") or credential.date("expirationDate"),
         issuer=issuer,
+        recipient=recipient,
     )
 
 

@@ -5,8 +5,10 @@ A signature is only as good as the key it is checked with, and skillmatch never 
 (no DID resolution, no JWKS download): the trust list is the single source of issuer keys. So
 "verified" means: signed by a key the trust list gives for the credential's issuer, over exactly
 this content. A trusted issuer's credential that does not verify raises
-:class:`~skillmatch.errors.VerificationError`; an issuer or key the list does not know, or a proof
-type skillmatch cannot check, leaves the credential "unverified" with the reason.
+:class:`~skillmatch.errors.VerificationError` (it is *rejected*), and so do an unsigned JWT
+(``alg: none``) and a trusted issuer's credential whose proof skillmatch cannot check (a suite or
+algorithm downgrade); an issuer or key the list does not know, or an unchecked proof type of an
+issuer it does not hold, leaves the credential "unverifiable" with the reason.
 """
 
 from __future__ import annotations
@@ -150,7 +152,7 @@ class TrustList:
         return found.owner if found else None
 
     def _candidates(self, issuer_id: str | None, key_id: str | None, source: str | None) -> list[_Key] | str:
-        """The keys that may have signed, or why none can be checked (the reason for "unverified").
+        """The keys that may have signed, or why none can be checked (the reason for "unverifiable").
 
         Raises :class:`VerificationError` when the named key belongs to another issuer than the
         credential names: a trusted key vouching for someone else's credential.
@@ -234,15 +236,20 @@ def verify_vc_jwt(
         raise VerificationError(f"the JWT's iss {payload['iss']} is not the credential's issuer {issuer_id}",
                                 source=source, field="iss")
     alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        # An unsigned JWT asserts nothing, whoever it names: a forgery's cheapest form.
+        raise VerificationError(f"the JWT is not signed (alg {alg!r}); only signed credentials are read",
+                                source=source, field="alg")
     if trust is None:
         reason = "no trust list given: the signature was not checked"
-        return credential, Verification("unverified", "vc-jwt", kid, reason)
+        return credential, Verification("unverifiable", "vc-jwt", kid, reason)
     if alg not in ALGORITHMS:
         reason = f"the JWT algorithm {alg!r} is not supported ({', '.join(ALGORITHMS)})"
-        return credential, Verification("unverified", "vc-jwt", kid, reason)
+        _refuse_downgrade(trust, issuer_id, reason, source)
+        return credential, Verification("unverifiable", "vc-jwt", kid, reason)
     candidates = trust._candidates(issuer_id, kid, source)
     if isinstance(candidates, str):
-        return credential, Verification("unverified", "vc-jwt", kid, candidates)
+        return credential, Verification("unverifiable", "vc-jwt", kid, candidates)
     for key in candidates:
         if key.jwk.algorithm_name != alg:
             continue
@@ -254,6 +261,15 @@ def verify_vc_jwt(
         reason = f"JWT signature verified with a key of {owner}"
         return credential, Verification("verified", "vc-jwt", key.id or kid, reason)
     raise VerificationError(ALTERED, source=source)
+
+
+def _refuse_downgrade(trust: TrustList, issuer_id: str | None, reason: str, source: str | None) -> None:
+    """A trusted issuer signs in a way skillmatch checks (its keys are in the trust list), so a
+    credential in its name with a proof that cannot be checked is a downgrade: someone swapped the
+    proof for one that would leave an altered credential merely "unverifiable"."""
+    if issuer_id and trust.issuer(issuer_id) is not None:
+        raise VerificationError(f"{reason}, but issuer {issuer_id} is in the trust list and its credentials "
+                                "are checked: a downgraded proof is refused", source=source, field="proof")
 
 
 def _hash_data(options: Mapping[str, Any], document: Mapping[str, Any], source: str | None) -> bytes:
@@ -270,22 +286,25 @@ def verify_data_integrity(
 
     The signed data is sha256(JCS(proof options)) || sha256(JCS(credential without proof)), signed
     with Ed25519; ``proofValue`` is multibase base58btc. Other cryptosuites (``eddsa-rdfc-2022``
-    needs RDF canonicalisation of remote contexts) leave the credential "unverified".
+    needs RDF canonicalisation of remote contexts) leave the credential "unverifiable".
     """
     proofs = as_list(document.get("proof"))
     if not proofs:
-        return Verification("unverified", None, None, "the credential carries no proof")
+        return Verification("unverifiable", None, None, "the credential carries no proof")
     for i, proof in enumerate(proofs):
         if not isinstance(proof, Mapping):
             raise CredentialError("a proof must be an object", source=source, field=f"proof[{i}]")
     supported = [p for p in proofs if p.get("type") == "DataIntegrityProof" and p.get("cryptosuite") == CRYPTOSUITE]
     if not supported:
         found = ", ".join(sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs}))
-        return Verification("unverified", None, None, f"proof {found} is not supported: only {CRYPTOSUITE} is checked")
+        reason = f"proof {found} is not supported: only {CRYPTOSUITE} is checked"
+        if trust is not None:
+            _refuse_downgrade(trust, _issuer_id(document), reason, source)
+        return Verification("unverifiable", None, None, reason)
     if trust is None:
-        return Verification("unverified", CRYPTOSUITE, None, "no trust list given: the proof was not checked")
+        return Verification("unverifiable", CRYPTOSUITE, None, "no trust list given: the proof was not checked")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    verdict = Verification("unverified", CRYPTOSUITE)
+    verdict = Verification("unverifiable", CRYPTOSUITE)
     for proof in supported:
         verdict = _verify_proof(proof, unsecured, trust, source)
         if not verdict.verified:
@@ -298,7 +317,7 @@ def _verify_proof(proof: Mapping[str, Any], unsecured: Mapping[str, Any], trust:
     method = proof.get("verificationMethod") if isinstance(proof.get("verificationMethod"), str) else None
     candidates = trust._candidates(_issuer_id(unsecured), method, source)
     if isinstance(candidates, str):
-        return Verification("unverified", CRYPTOSUITE, method, candidates)
+        return Verification("unverifiable", CRYPTOSUITE, method, candidates)
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in options:
         context = as_list(unsecured.get("@context"))

@@ -17,7 +17,15 @@ from skillmatch.domain.credential_skill import (
 )
 from skillmatch.domain.links import Decision, Origin, Review, SkillLink
 from skillmatch.domain.offer import OfferedCredential
-from skillmatch.domain.passport import VOCABULARY, Evidence, HeldCredential, OutcomeProof, Passport, PassportSkill
+from skillmatch.domain.passport import (
+    VOCABULARY,
+    Evidence,
+    HeldCredential,
+    HolderBinding,
+    OutcomeProof,
+    Passport,
+    PassportSkill,
+)
 from skillmatch.domain.profile import HeldSkill, SkillProfile, profile_from_passport
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "Decision",
     "Evidence",
     "HeldCredential",
+    "HolderBinding",
     "OutcomeProof",
     "HeldSkill",
     "LinkedCredential",

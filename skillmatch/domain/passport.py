@@ -1,8 +1,10 @@
 """A learner's skills passport: every ESCO skill their credentials prove, with the evidence, and
 the credentials themselves. Built by :func:`skillmatch.passport.build_passport`; plain data here.
 
-A skill is *proven* by a credential when its issuer asserted it, the institution confirmed it, or
-the matcher linked it with a confidence above the threshold; below it, the skill is *suggested*.
+A skill is *proven* by a verified credential of the holder's own when its issuer asserted it, the
+institution confirmed it, or the matcher linked it with a confidence above the threshold; by a
+credential that could not be verified, or was issued to someone else, it is only *claimed*; below
+the threshold, the skill is *suggested*.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from datetime import datetime
 from skillmatch.credentials.model import Verification
 from skillmatch.domain.links import Decision, Origin
 
+#: The evidence states that prove a skill: only a verified credential's links.
+PROVING = frozenset({"issuer", "confirmed", "linked"})
 #: Where skillmatch's own passport terms live in JSON-LD; skills are ESCO URIs, labels SKOS.
 VOCABULARY = "https://w3id.org/skillmatch/passport#"
 
@@ -25,7 +29,8 @@ class Evidence:
     credential: str
     issuer: str | None
     origin: Origin
-    #: issuer, confirmed, linked (all three prove the skill) or suggested.
+    #: issuer, confirmed, linked (the three that prove the skill), claimed (one of those three,
+    #: from a credential that is not verified) or suggested.
     state: str
     confidence: float | None
     outcome: str | None
@@ -50,13 +55,30 @@ class PassportSkill:
 
     @property
     def proven(self) -> bool:
-        return any(e.state != "suggested" for e in self.evidence)
+        return any(e.state in PROVING for e in self.evidence)
+
+    @property
+    def claimed(self) -> bool:
+        """Not proven, but a credential that could not be verified says it would be."""
+        return not self.proven and any(e.state == "claimed" for e in self.evidence)
 
     @property
     def confidence(self) -> float:
-        """1 where an issuer asserted the skill or an institution confirmed it, else the matcher's best."""
+        """1 where an issuer asserted the skill or an institution confirmed it, else the matcher's
+        best; a proven skill's confidence comes from the evidence that proves it."""
+        counted = [e for e in self.evidence if e.state in PROVING] or self.evidence
         return max((1.0 if e.origin == "issuer" or e.reviewed == "confirmed" else e.confidence or 0.0)
-                   for e in self.evidence)
+                   for e in counted)
+
+
+@dataclass(frozen=True)
+class HolderBinding:
+    """Whether a held credential was issued to the learner holding it: ``bound`` is None where
+    nobody checked (the learner's own files), False for another's credential or one naming no
+    recipient, which then proves nothing."""
+
+    bound: bool | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,7 @@ class HeldCredential:
     skills: int
     #: Its learning outcomes as stated, in order.
     outcomes: tuple[str, ...] = ()
+    holder: HolderBinding = HolderBinding(None, "the holder was not checked")
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,8 @@ class OutcomeProof:
     outcome: str | None
     proves: tuple[tuple[PassportSkill, Evidence], ...]
     suggests: tuple[tuple[PassportSkill, Evidence], ...]
+    #: What it would prove if its credential were verified.
+    claims: tuple[tuple[PassportSkill, Evidence], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,8 +140,12 @@ class Passport:
         return [s for s in self.skills if s.proven]
 
     @property
+    def claimed(self) -> list[PassportSkill]:
+        return [s for s in self.skills if s.claimed]
+
+    @property
     def suggested(self) -> list[PassportSkill]:
-        return [s for s in self.skills if not s.proven]
+        return [s for s in self.skills if not s.proven and not s.claimed]
 
     def by_credential(self) -> list[tuple[HeldCredential, tuple[OutcomeProof, ...]]]:
         """Each held credential with what each of its outcomes proves: the evidence turned round,
@@ -136,8 +165,9 @@ class Passport:
                 items = sorted(by_outcome.get(outcome, []), key=lambda item: -(item[1].confidence or 1.0))
                 if outcome is None and not items:
                     continue
-                proofs.append(OutcomeProof(outcome, tuple(i for i in items if i[1].state != "suggested"),
-                                           tuple(i for i in items if i[1].state == "suggested")))
+                proofs.append(OutcomeProof(outcome, tuple(i for i in items if i[1].state in PROVING),
+                                           tuple(i for i in items if i[1].state == "suggested"),
+                                           tuple(i for i in items if i[1].state == "claimed")))
             result.append((held, tuple(proofs)))
         return result
 
@@ -157,6 +187,7 @@ class Passport:
             "credentials": [{**_held_dict(c), "outcomes": [_proof_dict(p) for p in proofs]}
                             for c, proofs in self.by_credential()],
             "skills": [_skill_dict(s) for s in self.proven],
+            "claimed": [_skill_dict(s) for s in self.claimed],
             "suggested": [_skill_dict(s) for s in self.suggested],
             "by_pillar": {pillar: [s.uri for s in skills] for pillar, skills in self.by_pillar().items()},
             "warnings": list(self.warnings),
@@ -216,6 +247,7 @@ def _held_dict(c: HeldCredential) -> dict:
         "verification": {"status": c.verification.status, "method": c.verification.method,
                          "key_id": c.verification.key_id, "reason": c.verification.reason},
         "eu_missing": list(c.eu_missing), "skills": c.skills,
+        "holder": {"bound": c.holder.bound, "reason": c.holder.reason},
     }
 
 
@@ -225,7 +257,7 @@ def _proof_dict(proof: OutcomeProof) -> dict:
                 "confidence": None if e.confidence is None else round(e.confidence, 4), "reading": e.reading,
                 "alternatives": [{"uri": uri, "label": label} for uri, label in e.alternatives]}
     return {"outcome": proof.outcome, "proves": [item(*i) for i in proof.proves],
-            "suggests": [item(*i) for i in proof.suggests]}
+            "claims": [item(*i) for i in proof.claims], "suggests": [item(*i) for i in proof.suggests]}
 
 
 def _skill_dict(s: PassportSkill) -> dict:

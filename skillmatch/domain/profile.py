@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from skillmatch.domain.passport import Evidence, Passport
+from skillmatch.domain.passport import PROVING, Evidence, Passport
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,13 @@ class HeldSkill:
 SkillProfile = dict[str, HeldSkill]
 
 
-def profile_from_passport(passport: Passport) -> SkillProfile:
-    """The proven skills of a passport (suggestions are left out), each with its evidence."""
+def profile_from_passport(passport: Passport, *, claimed: bool = False) -> SkillProfile:
+    """The proven skills of a passport (suggestions are left out), each with its evidence; with
+    ``claimed``, the skills credentials that could not be verified claim too, their evidence saying so."""
     profile: SkillProfile = {}
-    for skill in passport.proven:
-        evidence = tuple(_evidence_text(e) for e in skill.evidence if e.state != "suggested")
+    counted = PROVING | {"claimed"} if claimed else PROVING
+    for skill in [*passport.proven, *(passport.claimed if claimed else ())]:
+        evidence = tuple(_evidence_text(e) for e in skill.evidence if e.state in counted)
         profile[skill.uri] = HeldSkill(skill.uri, skill.label, skill.confidence, evidence)
     return profile
 
@@ -33,7 +35,9 @@ def profile_from_passport(passport: Passport) -> SkillProfile:
 def _evidence_text(evidence: Evidence) -> str:
     """One piece of evidence as a sentence: the credential, and how it proves the skill."""
     source = f"{evidence.credential} ({evidence.issuer})" if evidence.issuer else evidence.credential
-    if evidence.state == "issuer":
+    if evidence.state == "claimed":
+        how = "claimed by a credential that could not be verified"
+    elif evidence.state == "issuer":
         how = "issuer-asserted"
     elif evidence.state == "confirmed":
         how = "confirmed by the institution"

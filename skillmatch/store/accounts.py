@@ -1,8 +1,11 @@
-"""The API's accounts, in the catalogue's database: principals and their API tokens, the credentials
-learners hold, and learners' consents to employers.
+"""The API's accounts, in the catalogue's database: principals and their API tokens, the identifiers
+registered for learners, the credentials learners hold, and learners' consents to employers.
 
-A token is ``secrets.token_urlsafe(32)``, shown once when the principal is created; only its
-SHA-256 is stored, so neither the database nor a backup of it holds a usable token. Like the
+A token is ``secrets.token_urlsafe(32)``, shown once when the principal is created or its token
+rotated; only its SHA-256 is stored, so neither the database nor a backup of it holds a usable
+token. A deactivated principal keeps its records but its token no longer works, and a deactivated
+learner's consents no longer count. A consent puts a learner among an employer's candidates only
+once the employer accepted it, so no one can push profiles into an employer's ranking. Like the
 catalogue store, this one deals in plain records, every write is one transaction, and database
 errors come out as :mod:`skillmatch.errors`.
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from skillmatch.errors import DuplicateError, InputError
 from skillmatch.store.catalogue import _utc
-from skillmatch.store.tables import ConsentRow, HeldCredentialRow, PrincipalRow
+from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PrincipalRow
 from skillmatch.store.transaction import transaction
 
 Role = Literal["learner", "employer", "institution", "admin"]
@@ -40,17 +44,33 @@ Scope = Literal["skills", "evidence", "credentials"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 #: Shortest token accepted when a caller brings its own (the bootstrap admin's token file).
 MIN_TOKEN_CHARS = 32
+#: Longest identifier (its column's width), and most identifiers a learner has: every credential
+#: uploaded is checked against each one.
+MAX_IDENTIFIER_CHARS = 512
+MAX_IDENTIFIERS = 20
+_EMAIL = re.compile(r"[^@:/\s]+@[^@/\s]+\.[^@/\s]+")
+#: A DID or another absolute URI: a scheme (RFC 3986), a colon, and something after it.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+
+
+class AccountStateError(InputError):
+    """A change that a principal's standing forbids: deactivating the last active admin, or a new
+    token for a deactivated principal."""
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who calls the API. ``institution`` is the issuer name an institution owns in the catalogue."""
+    """Who calls the API. ``institution`` is the issuer name an institution owns in the catalogue;
+    ``deactivated_at`` is when an admin took the principal's access away; ``identifiers`` are the
+    e-mail addresses and DIDs an admin registered for a learner, sorted."""
 
     id: str
     name: str
     role: Role
     institution: str | None
     created_at: datetime
+    deactivated_at: datetime | None = None
+    identifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,8 @@ class HeldDocument:
 
 @dataclass(frozen=True)
 class Consent:
+    """A learner's consent to an employer; ``accepted_at`` is when the employer accepted it."""
+
     learner_id: str
     learner_name: str
     employer_id: str
@@ -74,10 +96,20 @@ class Consent:
     scope: tuple[Scope, ...]
     granted_at: datetime
     revoked_at: datetime | None = None
+    accepted_at: datetime | None = None
 
     @property
     def standing(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def accepted(self) -> bool:
+        return self.standing and self.accepted_at is not None
+
+
+def a_role(role: str) -> str:
+    """The role with its article: "a learner", "an admin"."""
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
 
 
 def new_token() -> str:
@@ -106,11 +138,13 @@ class AccountStore:
     # -- principals ---------------------------------------------------------------------------
 
     def create_principal(self, name: str, role: Role, *, institution: str | None = None,
-                         token: str | None = None) -> tuple[Principal, str]:
+                         identifiers: Iterable[str] = (), token: str | None = None) -> tuple[Principal, str]:
         """A new principal and its token (generated unless given). The token is not stored, only
-        its hash: hand it over now, it cannot be shown again."""
+        its hash: hand it over now, it cannot be shown again. ``identifiers`` are a learner's, as
+        :meth:`register_identifiers` takes them."""
         name = _check_name(name)
         institution = _check_institution(role, institution)
+        wanted = _check_identifiers(role, identifiers)
         token = _check_token(token) if token is not None else new_token()
         with self._session() as session:
             if session.scalar(select(PrincipalRow.id).where(PrincipalRow.name == name)) is not None:
@@ -118,12 +152,13 @@ class AccountStore:
             row = PrincipalRow(id=str(uuid.uuid4()), name=name, role=role, institution=institution,
                                token_hash=hash_token(token), created_at=datetime.now(UTC))
             session.add(row)
-            session.flush()
+            _register(session, row, wanted)
             return _principal(row), token
 
     def ensure_admin(self, name: str, token: str) -> Principal:
         """The admin ``name`` with ``token`` as its token: created if missing, its token replaced
-        if it had another one (so rotating the token is writing a new one where it is read from)."""
+        if it had another one (so rotating the token is writing a new one where it is read from).
+        A deactivated admin stays deactivated: starting the service must not undo an admin's decision."""
         name = _check_name(name)
         token = _check_token(token)
         with self._session() as session:
@@ -133,20 +168,77 @@ class AccountStore:
                                    created_at=datetime.now(UTC))
                 session.add(row)
             elif row.role != "admin":
-                raise InputError(f"the principal {name!r} exists as a {row.role}, not an admin; "
+                raise InputError(f"the principal {name!r} exists as {a_role(row.role)}, not an admin; "
                                  "choose another name for the admin")
+            elif row.deactivated_at is not None:
+                raise AccountStateError(f"the admin {name!r} was deactivated, so its token file no longer gives "
+                                        "access; start without it and let another admin make the principals")
             row.token_hash = hash_token(token)
             session.flush()
             return _principal(row)
 
     def authenticate(self, token: str) -> Principal | None:
-        """The principal whose token this is, or None."""
+        """The active principal whose token this is, or None."""
         digest = hash_token(token)
         with self._session() as session:
             row = session.scalar(select(PrincipalRow).where(PrincipalRow.token_hash == digest))
-            if row is None or not hmac.compare_digest(row.token_hash, digest):
+            if row is None or not hmac.compare_digest(row.token_hash, digest) or row.deactivated_at is not None:
                 return None
             return _principal(row)
+
+    def rotate_token(self, principal_id: str) -> tuple[Principal, str] | None:
+        """A new token for an active principal, replacing its old one (which stops working at
+        once); None when there is no such principal. Hand the token over now, as at creation."""
+        token = new_token()
+        with self._session() as session:
+            row = session.get(PrincipalRow, principal_id)
+            if row is None:
+                return None
+            if row.deactivated_at is not None:
+                raise AccountStateError(f"the principal {row.name!r} is deactivated: it gets no new token")
+            row.token_hash = hash_token(token)
+            session.flush()
+            return _principal(row), token
+
+    def deactivate(self, principal_id: str) -> Principal | None:
+        """Take a principal's access away: its token stops working, its records stay (a learner's
+        passport and consents, an institution's catalogue). None when there is no such principal;
+        deactivating one again changes nothing. The last active admin cannot be deactivated, or
+        no one could make or manage principals any more."""
+        with self._session() as session:
+            row = session.get(PrincipalRow, principal_id)
+            if row is None:
+                return None
+            if row.deactivated_at is None:
+                if row.role == "admin":
+                    # Locked, so two admins deactivating each other at once cannot both succeed.
+                    admins = session.scalars(select(PrincipalRow.id).where(
+                        PrincipalRow.role == "admin", PrincipalRow.deactivated_at.is_(None)).with_for_update()).all()
+                    if admins == [row.id]:
+                        raise AccountStateError(f"{row.name!r} is the last active admin; make another admin "
+                                                "before deactivating this one")
+                row.deactivated_at = datetime.now(UTC)
+                session.flush()
+            return _principal(row)
+
+    def register_identifiers(self, learner_id: str, identifiers: Iterable[str]) -> Principal | None:
+        """Replace the identifiers of a learner with ``identifiers``: e-mail addresses (kept in lower
+        case) and DIDs or other URLs, which an admin checked are the learner's. A credential issued
+        to someone else is then refused from their passport. None when there is no such principal;
+        an identifier registered for another learner is a DuplicateError."""
+        with self._session() as session:
+            row = session.get(PrincipalRow, learner_id)
+            if row is None:
+                return None
+            _register(session, row, _check_identifiers(row.role, identifiers))
+            return _principal(row)
+
+    def identifiers(self, learner_id: str) -> tuple[str, ...]:
+        """The identifiers registered for a learner, sorted."""
+        with self._session() as session:
+            return tuple(session.scalars(select(HolderIdentifierRow.identifier)
+                                         .where(HolderIdentifierRow.learner_id == learner_id)
+                                         .order_by(HolderIdentifierRow.identifier)))
 
     def principal(self, principal_id: str) -> Principal | None:
         with self._session() as session:
@@ -203,17 +295,21 @@ class AccountStore:
 
     def grant_consent(self, learner_id: str, employer_id: str, scope: Iterable[str]) -> Consent:
         """Let ``employer_id`` see ``scope`` of the learner's passport, replacing an earlier consent
-        (standing or revoked) to the same employer."""
+        (standing or revoked) to the same employer. A standing consent the employer accepted stays
+        accepted when its scope changes; a new one, or one granted again after it was revoked,
+        waits for the employer's acceptance."""
         wanted = _check_scope(scope)
         with self._session() as session:
             learner = _learner(session, learner_id)
             employer = session.get(PrincipalRow, employer_id)
-            if employer is None or employer.role != "employer":
-                raise InputError(f"no employer {employer_id!r}: consent is given to employers only")
+            if employer is None or employer.role != "employer" or employer.deactivated_at is not None:
+                raise InputError(f"no employer {employer_id!r}: consent is given to active employers only")
             row = session.get(ConsentRow, (learner_id, employer_id))
             if row is None:
                 row = ConsentRow(learner_id=learner_id, employer_id=employer_id, learner=learner, employer=employer)
                 session.add(row)
+            elif row.revoked_at is not None:
+                row.accepted_at = None
             row.scope, row.granted_at, row.revoked_at = list(wanted), datetime.now(UTC), None
             session.flush()
             return _consent(row)
@@ -228,11 +324,36 @@ class AccountStore:
             session.flush()
             return _consent(row)
 
-    def consent(self, learner_id: str, employer_id: str) -> Consent | None:
-        """The standing consent of a learner to an employer, or None."""
+    def accept_consent(self, employer_id: str, learner_id: str) -> Consent | None:
+        """The employer accepts a learner's standing consent, which puts the learner among its
+        candidates; accepting it again keeps the first acceptance. None when there is no standing
+        consent of an active learner to accept."""
         with self._session() as session:
-            row = session.get(ConsentRow, (learner_id, employer_id))
-            return _consent(row) if row is not None and row.revoked_at is None else None
+            row = _standing(session, learner_id, employer_id)
+            if row is None:
+                return None
+            if row.accepted_at is None:
+                row.accepted_at = datetime.now(UTC)
+                session.flush()
+            return _consent(row)
+
+    def decline_consent(self, employer_id: str, learner_id: str) -> Consent | None:
+        """The employer declines a learner's standing consent, accepted or not: it is revoked, as
+        if the learner had withdrawn it, and the learner sees it so. None when there is no standing
+        consent of an active learner to decline."""
+        with self._session() as session:
+            row = _standing(session, learner_id, employer_id)
+            if row is None:
+                return None
+            row.revoked_at = datetime.now(UTC)
+            session.flush()
+            return _consent(row)
+
+    def consent(self, learner_id: str, employer_id: str) -> Consent | None:
+        """The standing consent of an active learner to an employer, or None."""
+        with self._session() as session:
+            row = _standing(session, learner_id, employer_id)
+            return None if row is None else _consent(row)
 
     def consents(self, learner_id: str) -> list[Consent]:
         """Every consent a learner gave, standing or revoked, newest first."""
@@ -241,12 +362,17 @@ class AccountStore:
                                    .order_by(ConsentRow.granted_at.desc(), ConsentRow.employer_id))
             return [_consent(row) for row in rows]
 
-    def consents_to(self, employer_id: str) -> list[Consent]:
-        """The standing consents given to an employer, oldest first."""
+    def consents_to(self, employer_id: str, *, accepted: bool | None = None) -> list[Consent]:
+        """The standing consents of active learners to an employer, oldest first: all of them, or
+        only the ones it accepted (``accepted=True``) or has yet to (``accepted=False``)."""
         with self._session() as session:
-            rows = session.scalars(select(ConsentRow).where(ConsentRow.employer_id == employer_id,
-                                                            ConsentRow.revoked_at.is_(None))
-                                   .order_by(ConsentRow.granted_at, ConsentRow.learner_id))
+            query = (select(ConsentRow).join(ConsentRow.learner)
+                     .where(ConsentRow.employer_id == employer_id, ConsentRow.revoked_at.is_(None),
+                            PrincipalRow.deactivated_at.is_(None)))
+            if accepted is not None:
+                query = query.where(ConsentRow.accepted_at.is_not(None) if accepted
+                                    else ConsentRow.accepted_at.is_(None))
+            rows = session.scalars(query.order_by(ConsentRow.granted_at, ConsentRow.learner_id))
             return [_consent(row) for row in rows]
 
 
@@ -264,7 +390,7 @@ def _check_institution(role: str, institution: str | None) -> str | None:
     if role == "institution" and not institution:
         raise InputError("an institution principal needs its institution: the issuer name its credentials carry")
     if role != "institution" and institution:
-        raise InputError(f"only institution principals own an institution, not a {role}")
+        raise InputError(f"only institution principals own an institution, not {a_role(role)}")
     return institution
 
 
@@ -274,6 +400,39 @@ def _check_token(token: str) -> str:
         raise InputError(f"an API token needs at least {MIN_TOKEN_CHARS} characters "
                          "(python -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)")
     return token
+
+
+def _check_identifiers(role: str, identifiers: Iterable[str]) -> tuple[str, ...]:
+    """The identifiers trimmed, e-mail addresses in lower case (as issuers hash them), sorted and
+    without repeats."""
+    given = [str(identifier).strip() for identifier in identifiers]
+    if given and role != "learner":
+        raise InputError(f"only learners have identifiers (credentials are issued to them), not {a_role(role)}")
+    checked = set()
+    for identifier in given:
+        if not identifier or len(identifier) > MAX_IDENTIFIER_CHARS:
+            raise InputError(f"an identifier is 1 to {MAX_IDENTIFIER_CHARS} characters")
+        if _EMAIL.fullmatch(identifier):
+            identifier = identifier.lower()
+        elif not _URI.fullmatch(identifier):
+            raise InputError(f"{identifier!r} is not an identifier: register an e-mail address "
+                             "(name@example.com), a DID (did:example:123) or another URL")
+        checked.add(identifier)
+    if len(checked) > MAX_IDENTIFIERS:
+        raise InputError(f"a learner has at most {MAX_IDENTIFIERS} identifiers")
+    return tuple(sorted(checked))
+
+
+def _register(session: Session, row: PrincipalRow, identifiers: tuple[str, ...]) -> None:
+    """Make ``identifiers`` the principal's, refusing one another learner has."""
+    taken = session.scalars(select(HolderIdentifierRow).where(HolderIdentifierRow.identifier.in_(identifiers),
+                                                              HolderIdentifierRow.learner_id != row.id)).first()
+    if taken is not None:
+        raise DuplicateError(f"the identifier {taken.identifier!r} is registered for another learner; "
+                             "an identifier belongs to one learner")
+    kept = {i.identifier: i for i in row.identifiers}
+    row.identifiers = [kept.get(i) or HolderIdentifierRow(identifier=i) for i in identifiers]
+    session.flush()
 
 
 def _check_scope(scope: Iterable[str]) -> tuple[Scope, ...]:
@@ -296,9 +455,20 @@ def _learner(session: Session, learner_id: str) -> PrincipalRow:
     return row
 
 
+def _standing(session: Session, learner_id: str, employer_id: str) -> ConsentRow | None:
+    """The standing consent of a learner to an employer, unless the learner was deactivated: a
+    deactivated learner's consents no longer count."""
+    row = session.get(ConsentRow, (learner_id, employer_id))
+    if row is None or row.revoked_at is not None or row.learner.deactivated_at is not None:
+        return None
+    return row
+
+
 def _principal(row: PrincipalRow) -> Principal:
     return Principal(id=row.id, name=row.name, role=row.role, institution=row.institution,  # type: ignore[arg-type]
-                     created_at=_utc(row.created_at))
+                     created_at=_utc(row.created_at),
+                     deactivated_at=_utc(row.deactivated_at) if row.deactivated_at else None,
+                     identifiers=tuple(i.identifier for i in row.identifiers))
 
 
 def _held(row: HeldCredentialRow) -> HeldDocument:
@@ -309,4 +479,5 @@ def _held(row: HeldCredentialRow) -> HeldDocument:
 def _consent(row: ConsentRow) -> Consent:
     return Consent(learner_id=row.learner_id, learner_name=row.learner.name, employer_id=row.employer_id,
                    employer_name=row.employer.name, scope=tuple(row.scope),
-                   granted_at=_utc(row.granted_at), revoked_at=_utc(row.revoked_at) if row.revoked_at else None)
+                   granted_at=_utc(row.granted_at), revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
+                   accepted_at=_utc(row.accepted_at) if row.accepted_at else None)

@@ -91,7 +91,9 @@ class PrincipalRow(Base):
 
     Only the SHA-256 of the API token is kept (``token_hash``), so the database never holds a
     usable token. ``institution`` is the issuer name an institution principal owns in the catalogue
-    (its credentials' ``issuer_name``); it is empty for the other roles.
+    (its credentials' ``issuer_name``); it is empty for the other roles. A principal an admin
+    deactivated keeps its row (and its learner's passport, its institution's catalogue), with
+    ``deactivated_at`` set; its token no longer works.
     """
 
     __tablename__ = "principal"
@@ -102,6 +104,22 @@ class PrincipalRow(Base):
     institution: Mapped[str | None] = mapped_column(Text)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Loaded with their principals in one query per listing, not one per principal.
+    identifiers: Mapped[list[HolderIdentifierRow]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                                  order_by="HolderIdentifierRow.identifier")
+
+
+class HolderIdentifierRow(Base):
+    """An identifier (an e-mail address, a DID or another URL) an admin checked belongs to a learner,
+    so credentials issued to it are theirs. The identifier is the key: it belongs to one learner
+    at most, or two learners could each hold what was issued to it."""
+
+    __tablename__ = "holder_identifier"
+
+    identifier: Mapped[str] = mapped_column(String(512), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("principal.id", ondelete="CASCADE"), index=True)
 
 
 class HeldCredentialRow(Base):
@@ -122,7 +140,9 @@ class HeldCredentialRow(Base):
 
 class ConsentRow(Base):
     """A learner's consent that one employer may see (part of) their passport. Revoking it sets
-    ``revoked_at``; granting it again clears it, so there is one row per learner and employer."""
+    ``revoked_at``; granting it again clears it, so there is one row per learner and employer.
+    ``accepted_at`` is when the employer accepted it, which it must before the learner is ranked
+    among its candidates; granting again after a revocation clears it."""
 
     __tablename__ = "consent"
 
@@ -133,6 +153,7 @@ class ConsentRow(Base):
     scope: Mapped[list] = mapped_column(JSON)
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     learner: Mapped[PrincipalRow] = relationship(foreign_keys=[learner_id], lazy="joined")
     employer: Mapped[PrincipalRow] = relationship(foreign_keys=[employer_id], lazy="joined")
