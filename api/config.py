@@ -22,10 +22,10 @@ class ApiSettings(Settings):
     ``match_max_outcomes`` learning outcomes in all. A learning-outcome block is a few hundred
     characters and a vacancy a few thousand; the defaults bound a request to about 6 s of CPU.
 
-    The costly routes (those that map text) allow each principal ``rate_limit_burst`` calls at
-    once, refilled at ``rate_limit_per_minute`` a minute (0: no limit): by default at most about
-    one CPU core's worth of matching per principal. Each worker process counts on its own, so
-    ``--workers 4`` allows four times as many.
+    The costly routes (those that map text: matching, adding a credential to a passport, importing
+    one into the catalogue, ranking candidates) allow each principal ``rate_limit_burst`` calls at
+    once (enough to add a wallet of ten badges), refilled at ``rate_limit_per_minute`` a minute (0:
+    no limit). Each worker process counts on its own, so ``--workers 4`` allows four times as many.
     """
 
     encoder: str = DEFAULT_ENCODER
@@ -36,4 +36,4 @@ class ApiSettings(Settings):
     match_max_chars: int = Field(default=20_000, ge=1)
     match_max_outcomes: int = Field(default=200, ge=1)
     rate_limit_per_minute: float = Field(default=10, ge=0)
-    rate_limit_burst: int = Field(default=5, ge=1)
+    rate_limit_burst: int = Field(default=10, ge=1)

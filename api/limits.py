@@ -163,6 +163,22 @@ class MatchBudget:
             raise OverBudget(f"the texts hold {total:,} characters in all; a request may hold at most "
                              f"{self.max_chars:,} (SKILLMATCH_MATCH_MAX_CHARS): send them in several requests")
 
+    def credential(self, outcomes: Sequence[str]) -> None:
+        """Refuse an uploaded credential whose learning outcomes would cost more to map than one
+        matching request may (each outcome at most ``max_text_chars``, ``max_chars`` and
+        ``max_outcomes`` in all): 413 naming the limit."""
+        if len(outcomes) > self.max_outcomes:
+            raise OverBudget(f"the credential states {len(outcomes):,} learning outcomes; a credential may state "
+                             f"at most {self.max_outcomes:,} (SKILLMATCH_MATCH_MAX_OUTCOMES)")
+        longest = max(map(len, outcomes), default=0)
+        if longest > self.max_text_chars:
+            raise OverBudget(f"a learning outcome of the credential holds {longest:,} characters; at most "
+                             f"{self.max_text_chars:,} are mapped (SKILLMATCH_MATCH_MAX_TEXT_CHARS)")
+        total = sum(map(len, outcomes))
+        if total > self.max_chars:
+            raise OverBudget(f"the credential's learning outcomes hold {total:,} characters in all; at most "
+                             f"{self.max_chars:,} are mapped (SKILLMATCH_MATCH_MAX_CHARS)")
+
     def outcomes(self, texts: Sequence[str]) -> list[list[str]]:
         """The texts split into their learning outcomes, within the budget: an outcome is what the
         matcher reads and scores one by one, so it is what a request costs."""

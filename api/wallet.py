@@ -13,7 +13,7 @@ from api.deps import Services
 from api.schemas import PassportPublic, RejectedCredential
 from skillmatch.domain import Passport, SkillProfile, profile_from_passport
 from skillmatch.errors import CredentialError
-from skillmatch.service import wallet_passport
+from skillmatch.service import held_links, wallet_passport
 from skillmatch.store.accounts import HeldDocument
 
 
@@ -58,9 +58,22 @@ class LearnerPassport:
 def learner_passport(learner_id: str, services: Services) -> LearnerPassport:
     """The passport of a learner's held credentials. A credential proves skills only if it was
     issued to an identifier an admin registered for the learner: until one is registered, every
-    credential only claims."""
+    credential only claims. Each credential's skills were mapped when it was added; those a
+    since-changed matcher mapped are mapped again, once, and stored."""
     documents = services.accounts.held(learner_id)
+    fingerprint = services.matcher.fingerprint_
+    for i, document in enumerate(documents):
+        if document.mapped_with == fingerprint:
+            continue
+        try:
+            _credential, links = held_links(document.document, services.matcher, source=document.title,
+                                            store=services.store, trust=services.trust)
+        except CredentialError:
+            continue  # it no longer reads or verifies: the passport lists it as rejected
+        services.accounts.remap_held(document.id, links, fingerprint)
+        documents[i] = replace(document, links=links, mapped_with=fingerprint)
     wallet = wallet_passport([(d.title, d.document) for d in documents], services.matcher, store=services.store,
-                             trust=services.trust, holder=services.accounts.identifiers(learner_id))
+                             trust=services.trust, holder=services.accounts.identifiers(learner_id),
+                             mapped=[d.links for d in documents])
     return LearnerPassport(learner_id, wallet.passport, tuple(documents[i] for i in wallet.held),
                            tuple((documents[i], problem) for i, problem in wallet.rejected))

@@ -33,40 +33,42 @@ from skillmatch.domain import (
     best_suggestions,
     credential_skills,
 )
-from skillmatch.matching import Match, Matcher
+from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 
 def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
-                   catalogue: CatalogueStore | None = None, holder: Collection[str] | None = None) -> Passport:
+                   catalogue: CatalogueStore | None = None, holder: Collection[str] | None = None,
+                   mapped: Sequence[Sequence[SkillLink] | None] | None = None) -> Passport:
     """The passport of one learner from the credentials they hold (any mix of formats).
     ``holder``: the learner's verified identifiers (e-mail addresses, DIDs); None when whoever
     builds the passport vouches that the credentials are the learner's (``passport build`` on
-    one's own files)."""
+    one's own files). ``mapped``: per credential, its skills as :func:`credential_links` gave
+    them when it was stored (None: map it now); the catalogue's mapping wins over them."""
     taxonomy = matcher.taxonomy
     stored = {}
     if catalogue is not None:
         ids = [c.achievement.id for c in credentials if c.achievement.id]
         stored = {r.id: r for r in catalogue.credentials(ids) if r.mapped_with == matcher.fingerprint_}
-    fresh = [c for c in credentials if c.achievement.id not in stored]
-    blocks = [outcome_texts(c.achievement) for c in fresh]
-    mappable = [i for i, block in enumerate(blocks) if block]
-    matches = matcher.match_outcomes_batch([blocks[i] for i in mappable], every_outcome=True) if mappable else []
-    matched = dict(zip(mappable, matches, strict=True))
-    fresh_skills: dict[int, list[CredentialSkill]] = {}
+    unmapped = [i for i, c in enumerate(credentials)
+                if c.achievement.id not in stored and (mapped is None or mapped[i] is None)]
+    links = {i: credential_links(credentials[i], matcher) for i in unmapped}
     warnings: list[str] = []
-    for i, credential in enumerate(fresh):
-        links, unknown = issuer_links(credential.achievement, taxonomy)
+    for credential in credentials:
+        _links, unknown = issuer_links(credential.achievement, taxonomy)
         warnings.extend(f"{credential.achievement.name}: {warning}" for warning in unknown)
-        fresh_skills[id(credential)] = _fresh_skills(links, matched.get(i, []), taxonomy)
 
     evidence: dict[str, list[Evidence]] = {}
     held = []
-    for credential in credentials:
+    for i, credential in enumerate(credentials):
         achievement = credential.achievement
         record = stored.get(achievement.id)
-        skills = credential_skills(record) if record is not None else fresh_skills[id(credential)]
+        if record is not None:
+            skills = credential_skills(record)
+        else:
+            own = links[i] if i in links else mapped[i] if mapped is not None else None
+            skills = [CredentialSkill(link) for link in own or ()]
         accepted = [s for s in skills if s.accepted]
         binding = holder_binding(credential, holder)
         verified = credential.verification.verified and binding.bound is not False
@@ -91,13 +93,18 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
                     generated_at=datetime.now(UTC), warnings=tuple(warnings))
 
 
-def _fresh_skills(links: Sequence[SkillLink], matches: Sequence[Match], taxonomy: Taxonomy) -> list[CredentialSkill]:
-    """A credential's skills when no catalogue holds it: the issuer's links (see
-    :func:`skillmatch.catalogue.issuer_links`) and the matcher's, where the issuer did not assert the skill."""
-    issuer = [CredentialSkill(link) for link in links]
-    asserted = {s.link.skill_uri for s in issuer}
-    inferred = [CredentialSkill(inferred_link(m, taxonomy)) for m in matches if m.uri not in asserted]
-    return [*issuer, *inferred]
+def credential_links(credential: Credential, matcher: Matcher) -> tuple[SkillLink, ...]:
+    """A credential's ESCO skills when no catalogue maps it: its issuer's alignments (see
+    :func:`skillmatch.catalogue.issuer_links`) and what the matcher finds in its learning outcomes
+    (each outcome's best at least), where the issuer did not assert the skill. The costly step of a
+    passport: done once, when a credential is stored. Each credential is mapped on its own, so its
+    skills do not depend on the wallet it is in (the encoder's numbers shift with its batch)."""
+    taxonomy = matcher.taxonomy
+    issuer, _unknown = issuer_links(credential.achievement, taxonomy)
+    block = outcome_texts(credential.achievement)
+    matches = matcher.match_outcomes_batch([block], every_outcome=True)[0] if block else []
+    asserted = {link.skill_uri for link in issuer}
+    return (*issuer, *(inferred_link(m, taxonomy) for m in matches if m.uri not in asserted))
 
 
 def _passport_skill(uri: str, evidence: list[Evidence], taxonomy: Taxonomy) -> PassportSkill:

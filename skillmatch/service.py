@@ -19,11 +19,11 @@ from typing import Any, Literal
 from skillmatch.candidates import Role, role_from_occupation
 from skillmatch.catalogue import CatalogueBadges
 from skillmatch.credentials import Credential, TrustList, read_credential
-from skillmatch.domain import HeldSkill, Passport, SkillProfile
+from skillmatch.domain import HeldSkill, Passport, SkillLink, SkillProfile
 from skillmatch.errors import CredentialError, InputError
 from skillmatch.gaps import ESSENTIAL_WEIGHT
 from skillmatch.matching import Matcher, vacancy_title
-from skillmatch.passport import build_passport
+from skillmatch.passport import build_passport, credential_links
 from skillmatch.recommend import Constraints
 from skillmatch.store import CatalogueStore
 from skillmatch.taxonomy import ConceptKind, Taxonomy
@@ -148,12 +148,14 @@ def read_held(document: RawCredential, *, source: str, store: CatalogueStore,
 
 
 def wallet_passport(wallet: Sequence[tuple[str, RawCredential]], matcher: Matcher, *, store: CatalogueStore,
-                    trust: TrustList | None = None, holder: Collection[str] | None = None) -> WalletPassport:
+                    trust: TrustList | None = None, holder: Collection[str] | None = None,
+                    mapped: Sequence[Sequence[SkillLink] | None] | None = None) -> WalletPassport:
     """The passport of the credentials in ``wallet``, given as ``(source, document)`` pairs (the
     source names a document in errors). Each is read with :func:`read_held`; the ones that fail
     are returned with the reason instead, and the passport is built from the others, with the
     catalogue's skills and reviews for the credentials it holds. ``holder``: the identifiers of
-    the learner whose wallet it is (see :func:`skillmatch.passport.build_passport`)."""
+    the learner whose wallet it is; ``mapped``: each document's skills as stored with it (see
+    :func:`skillmatch.passport.build_passport`)."""
     credentials: list[Credential] = []
     held: list[int] = []
     rejected: list[tuple[int, str]] = []
@@ -164,8 +166,16 @@ def wallet_passport(wallet: Sequence[tuple[str, RawCredential]], matcher: Matche
             rejected.append((position, exc.problem))
         else:
             held.append(position)
-    return WalletPassport(build_passport(credentials, matcher, catalogue=store, holder=holder), tuple(held),
-                          tuple(rejected))
+    own = [mapped[position] for position in held] if mapped is not None else None
+    return WalletPassport(build_passport(credentials, matcher, catalogue=store, holder=holder, mapped=own),
+                          tuple(held), tuple(rejected))
+
+
+def held_links(document: RawCredential, matcher: Matcher, *, source: str, store: CatalogueStore,
+               trust: TrustList | None = None) -> tuple[Credential, tuple[SkillLink, ...]]:
+    """A held credential (see :func:`read_held`) and its ESCO skills, mapped now to be stored with it."""
+    credential = read_held(document, source=source, store=store, trust=trust)
+    return credential, credential_links(credential, matcher)
 
 
 def profile_from_passport_file(path: Path, taxonomy: Taxonomy) -> SkillProfile:

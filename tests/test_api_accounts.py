@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, select, text
 
+from skillmatch.domain import SkillLink
 from skillmatch.errors import DuplicateError, InputError
 from skillmatch.store import CatalogueStore, database_url
 from skillmatch.store.accounts import AccountStore, hash_token
@@ -38,21 +39,35 @@ def test_migration_adds_the_account_tables(store: CatalogueStore) -> None:
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) >= "0002"
 
 
-def test_upgrading_keeps_the_principals_active_and_downgrading_keeps_their_records(store_url: str | None,
-                                                                                   tmp_path: Path) -> None:
-    """0004 adds the principals' deactivation: those made before it stay active, with their token;
-    going back to 0003 drops the column in place, so no held credential cascades away with it."""
+def stored_at(revision: str, store_url: str | None, tmp_path: Path, *rows: str) -> Config:
+    """A database migrated to ``revision`` with ``rows`` (SQL inserts) in it; the Alembic config to
+    migrate it further with."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     engine = create_engine(database_url(store_url, tmp_path))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
-        connection.execute(text("INSERT INTO principal (id, name, role, token_hash, created_at) "
-                                f"VALUES ('p1', 'Daan', 'learner', '{hash_token('t' * 43)}', '2026-01-01')"))
-        connection.execute(text("INSERT INTO held_credential (id, learner_id, document, title, added_at) "
-                                "VALUES ('h1', 'p1', '{}', 'Wondzorg', '2026-01-01')"))
+        command.upgrade(config, revision)
+        for row in rows:
+            connection.execute(text(row))
     engine.dispose()
+    return config
+
+
+def principal_row(id_: str, name: str, token: str, role: str = "learner") -> str:
+    return ("INSERT INTO principal (id, name, role, token_hash, created_at) "
+            f"VALUES ('{id_}', '{name}', '{role}', '{hash_token(token)}', '2026-01-01')")
+
+
+HELD_ROW = ("INSERT INTO held_credential (id, learner_id, document, title, added_at) "
+            "VALUES ('h1', 'p1', '{}', 'Wondzorg', '2026-01-01')")
+
+
+def test_upgrading_keeps_the_principals_active_and_downgrading_keeps_their_records(store_url: str | None,
+                                                                                   tmp_path: Path) -> None:
+    """0004 adds the principals' deactivation: those made before it stay active, with their token;
+    going back to 0003 drops the column in place, so no held credential cascades away with it."""
+    config = stored_at("0003", store_url, tmp_path, principal_row("p1", "Daan", "t" * 43), HELD_ROW)
     store = CatalogueStore.open(store_url, tmp_path)
     try:
         accounts = AccountStore(store.engine)
@@ -62,7 +77,8 @@ def test_upgrading_keeps_the_principals_active_and_downgrading_keeps_their_recor
         with store.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.downgrade(config, "0003")
-        assert [held.title for held in accounts.held("p1")] == ["Wondzorg"]
+            # Read as the 0003 schema has it (the code's tables are those of the newest migration).
+            assert connection.execute(text("SELECT title FROM held_credential")).all() == [("Wondzorg",)]
     finally:
         store.close()
 
@@ -72,20 +88,10 @@ def test_upgrading_leaves_consents_unaccepted_and_downgrading_keeps_them(store_u
     """0005 adds the employers' acceptance of consents and the learners' identifiers: a consent
     given before it waits for the employer; going back to 0004 drops both in place, so the
     consents and held credentials stay."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    engine = create_engine(database_url(store_url, tmp_path))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-        for id_, name, role in (("p1", "Daan", "learner"), ("p2", "Acme", "employer")):
-            connection.execute(text("INSERT INTO principal (id, name, role, token_hash, created_at) "
-                                    f"VALUES ('{id_}', '{name}', '{role}', '{hash_token(id_ * 22)}', '2026-01-01')"))
-        connection.execute(text("INSERT INTO held_credential (id, learner_id, document, title, added_at) "
-                                "VALUES ('h1', 'p1', '{}', 'Wondzorg', '2026-01-01')"))
-        connection.execute(text("INSERT INTO consent (learner_id, employer_id, scope, granted_at) "
-                                """VALUES ('p1', 'p2', '["skills"]', '2026-01-01')"""))
-    engine.dispose()
+    config = stored_at("0004", store_url, tmp_path, principal_row("p1", "Daan", "p1" * 22),
+                       principal_row("p2", "Acme", "p2" * 22, role="employer"), HELD_ROW,
+                       """INSERT INTO consent (learner_id, employer_id, scope, granted_at)
+                          VALUES ('p1', 'p2', '["skills"]', '2026-01-01')""")
     store = CatalogueStore.open(store_url, tmp_path)
     try:
         accounts = AccountStore(store.engine)
@@ -100,6 +106,29 @@ def test_upgrading_leaves_consents_unaccepted_and_downgrading_keeps_them(store_u
             assert connection.execute(text("SELECT learner_id, employer_id FROM consent")).all() == [("p1", "p2")]
             assert connection.execute(text("SELECT title FROM held_credential")).all() == [("Wondzorg",)]
         assert "holder_identifier" not in inspect(store.engine).get_table_names()
+    finally:
+        store.close()
+
+
+def test_upgrading_leaves_held_credentials_unmapped_and_downgrading_keeps_them(store_url: str | None,
+                                                                              tmp_path: Path) -> None:
+    """0006 stores a held credential's skills with it: one held before has none (the first read of
+    the passport maps it); going back to 0005 drops them in place and keeps the credential."""
+    config = stored_at("0005", store_url, tmp_path, principal_row("p1", "Daan", "p1" * 22), HELD_ROW)
+    store = CatalogueStore.open(store_url, tmp_path)
+    try:
+        accounts = AccountStore(store.engine)
+        [held] = accounts.held("p1")
+        assert held.mapped_with is None and held.links == ()
+        link = SkillLink("http://data.europa.eu/esco/skill/x", "treat wounds", "inferred", confidence=0.7,
+                         status="linked", outcome="Wonden verzorgen", alternatives=("http://data.europa.eu/esco/skill/y",))
+        accounts.remap_held("h1", [link], "fingerprint")
+        [held] = accounts.held("p1")
+        assert held.links == (link,) and held.mapped_with == "fingerprint"
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005")
+            assert connection.execute(text("SELECT title FROM held_credential")).all() == [("Wondzorg",)]
     finally:
         store.close()
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import AccountsDep, CatalogueDep, CurrentLearner, PageDep, ServicesDep
+from api.deps import AccountsDep, BudgetDep, CatalogueDep, CurrentLearner, PageDep, ServicesDep, rate_limited
 from api.errors import documented
 from api.schemas import (
     ConsentCreate,
@@ -26,10 +26,11 @@ from api.schemas import (
     VerificationPublic,
 )
 from api.wallet import learner_passport, upload_text
-from skillmatch.catalogue import offered_credentials
+from skillmatch.catalogue import offered_credentials, outcome_texts
 from skillmatch.credentials import Verification
 from skillmatch.errors import CredentialError
 from skillmatch.gaps import occupation_fit, occupation_gap
+from skillmatch.passport import credential_links
 from skillmatch.recommend import pathway, recommend
 from skillmatch.service import learner_constraints, read_held, resolve_occupation
 from skillmatch.store.accounts import Consent
@@ -45,19 +46,25 @@ UploadedCredential = Annotated[dict[str, Any], Body(
 
 
 @router.post("/credentials", response_model=HeldCredentialCreated, status_code=201,
-             responses=documented(409, 413))
-def add_credential(body: UploadedCredential, learner: CurrentLearner, services: ServicesDep) -> HeldCredentialCreated:
+             dependencies=[Depends(rate_limited)], responses=documented(409, 413, 429))
+def add_credential(body: UploadedCredential, learner: CurrentLearner, services: ServicesDep,
+                   budget: BudgetDep) -> HeldCredentialCreated:
     """Add a credential to the passport. A signed one is verified against the trust list: one
     altered after signing is refused (422) with the reason. Once an admin registered your
-    identifiers, a credential naming its recipient must have been issued to one of them (422)."""
+    identifiers, a credential naming its recipient must have been issued to one of them (422).
+    Its skills are mapped now, once (its learning outcomes within the matching budget, 413)."""
     text = upload_text(body)
-    credential = read_held(text, source="the uploaded credential", store=services.store, trust=services.trust)
+    source = "the uploaded credential"
+    credential = read_held(text, source=source, store=services.store, trust=services.trust)
     recipient = credential.recipient
     if recipient is not None and learner.identifiers and not any(map(recipient.matches, learner.identifiers)):
         raise CredentialError("this credential was issued to someone else: its recipient does not match any "
-                              "identifier registered for you", source="the uploaded credential", field="recipient")
+                              "identifier registered for you", source=source, field="recipient")
+    budget.credential(outcome_texts(credential.achievement))
+    links = credential_links(credential, services.matcher)
     held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
-                                      credential_id=credential.id)
+                                      credential_id=credential.id, links=links,
+                                      mapped_with=services.matcher.fingerprint_)
     return HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
                                  format=credential.format.value, verification=_verification(credential.verification),
                                  added_at=held.added_at)

@@ -22,7 +22,7 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,8 +31,9 @@ from typing import Literal, get_args
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from skillmatch.domain import SkillLink
 from skillmatch.errors import DuplicateError, InputError
-from skillmatch.store.catalogue import _utc
+from skillmatch.store.catalogue import _utc, link_columns, link_from_columns
 from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PrincipalRow
 from skillmatch.store.transaction import transaction
 
@@ -75,7 +76,9 @@ class Principal:
 
 @dataclass(frozen=True)
 class HeldDocument:
-    """A credential as a learner uploaded it: JSON text or a compact VC-JWT."""
+    """A credential as a learner uploaded it: JSON text or a compact VC-JWT, and its ESCO skills
+    as mapped when it was added (``links``; empty where the catalogue maps the credential) by the
+    matcher ``mapped_with`` names (None: not mapped yet)."""
 
     id: str
     learner_id: str
@@ -83,6 +86,8 @@ class HeldDocument:
     document: str
     title: str
     added_at: datetime
+    links: tuple[SkillLink, ...] = ()
+    mapped_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,9 +265,10 @@ class AccountStore:
 
     # -- held credentials ---------------------------------------------------------------------
 
-    def add_held(self, learner_id: str, *, document: str, title: str,
-                 credential_id: str | None = None) -> HeldDocument:
-        """Keep a credential in a learner's passport; the same credential (by its id) only once."""
+    def add_held(self, learner_id: str, *, document: str, title: str, credential_id: str | None = None,
+                 links: Sequence[SkillLink] = (), mapped_with: str | None = None) -> HeldDocument:
+        """Keep a credential in a learner's passport, with its skills as ``mapped_with`` mapped them;
+        the same credential (by its id) only once."""
         with self._session() as session:
             _learner(session, learner_id)
             if credential_id is not None and session.scalar(
@@ -270,10 +276,19 @@ class AccountStore:
                                                        HeldCredentialRow.credential_id == credential_id)):
                 raise DuplicateError(f"the credential {credential_id} is in the passport already")
             row = HeldCredentialRow(id=str(uuid.uuid4()), learner_id=learner_id, credential_id=credential_id,
-                                    document=document, title=title, added_at=datetime.now(UTC))
+                                    document=document, title=title, added_at=datetime.now(UTC),
+                                    links=[link_columns(link) for link in links], mapped_with=mapped_with)
             session.add(row)
             session.flush()
             return _held(row)
+
+    def remap_held(self, held_id: str, links: Sequence[SkillLink], mapped_with: str) -> None:
+        """Replace a held credential's skills with those another matcher mapped (after a change of
+        the matcher made the stored ones stale); a credential removed meanwhile is left alone."""
+        with self._session() as session:
+            row = session.get(HeldCredentialRow, held_id)
+            if row is not None:
+                row.links, row.mapped_with = [link_columns(link) for link in links], mapped_with
 
     def held(self, learner_id: str) -> list[HeldDocument]:
         """A learner's credentials, in the order they were added."""
@@ -473,7 +488,9 @@ def _principal(row: PrincipalRow) -> Principal:
 
 def _held(row: HeldCredentialRow) -> HeldDocument:
     return HeldDocument(id=row.id, learner_id=row.learner_id, credential_id=row.credential_id,
-                        document=row.document, title=row.title, added_at=_utc(row.added_at))
+                        document=row.document, title=row.title, added_at=_utc(row.added_at),
+                        links=tuple(link_from_columns(columns) for columns in row.links or ()),
+                        mapped_with=row.mapped_with)
 
 
 def _consent(row: ConsentRow) -> Consent:

@@ -136,7 +136,7 @@ class CatalogueStore:
             # The inferred links stay until the re-mapping replaces them.
             session.execute(delete(SkillLinkRow).where(SkillLinkRow.credential_id == record.id,
                                                        SkillLinkRow.origin == "issuer"))
-            session.add_all(SkillLinkRow(credential_id=record.id, **_link_columns(link))
+            session.add_all(SkillLinkRow(credential_id=record.id, **link_columns(link))
                             for link in record.links if link.origin == "issuer")
             return outcome
 
@@ -169,7 +169,7 @@ class CatalogueStore:
                 raise InputError(f"no credential {credential_id!r} in the catalogue")
             session.execute(delete(SkillLinkRow).where(SkillLinkRow.credential_id == credential_id,
                                                        SkillLinkRow.origin == "inferred"))
-            session.add_all(SkillLinkRow(credential_id=credential_id, **_link_columns(link))
+            session.add_all(SkillLinkRow(credential_id=credential_id, **link_columns(link))
                             for link in links if link.origin == "inferred")
             row.mapped_with = fingerprint
 
@@ -203,12 +203,18 @@ _LINK_COLUMNS = ("skill_uri", "label", "origin", "confidence", "score", "status"
                  "matched_lang", "form", "reading")
 
 
-def _link_columns(link: SkillLink) -> dict:
+def link_columns(link: SkillLink) -> dict:
+    """A skill link as the columns (or JSON object) it is stored as."""
     return {**{name: getattr(link, name) for name in _LINK_COLUMNS}, "alternatives": list(link.alternatives)}
 
 
+def link_from_columns(columns: dict) -> SkillLink:
+    return SkillLink(**{name: columns.get(name) for name in _LINK_COLUMNS},
+                     alternatives=tuple(columns.get("alternatives") or ()))
+
+
 def _link(row: SkillLinkRow) -> SkillLink:
-    return SkillLink(**{name: getattr(row, name) for name in _LINK_COLUMNS}, alternatives=tuple(row.alternatives or ()))
+    return link_from_columns({name: getattr(row, name) for name in (*_LINK_COLUMNS, "alternatives")})
 
 
 def _record(row: CredentialRow) -> CredentialRecord:

@@ -124,7 +124,9 @@ class HolderIdentifierRow(Base):
 
 class HeldCredentialRow(Base):
     """A credential a learner added to their passport, kept as the document they uploaded (JSON
-    text or a compact VC-JWT) so it is read, and its signature checked, again for every passport."""
+    text or a compact VC-JWT) so it is read, and its signature checked, again for every passport;
+    its ESCO skills are mapped once, when it is added (``links``: a list of skill links, empty
+    where the catalogue maps the credential), by the matcher ``mapped_with`` names."""
 
     __tablename__ = "held_credential"
     __table_args__ = (UniqueConstraint("learner_id", "credential_id"),)
@@ -136,6 +138,8 @@ class HeldCredentialRow(Base):
     document: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    links: Mapped[list | None] = mapped_column(JSON)
+    mapped_with: Mapped[str | None] = mapped_column(String(32))
 
 
 class ConsentRow(Base):

@@ -3,7 +3,7 @@ every principal made before this migration is).
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-06
+Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa

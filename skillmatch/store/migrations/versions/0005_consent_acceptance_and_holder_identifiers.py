@@ -6,7 +6,7 @@ agreement, which is what acceptance is for, so the employer reviews them before 
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-07
+Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
