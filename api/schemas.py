@@ -142,6 +142,21 @@ class ReviewPublic(ReviewBase):
     decided_at: datetime
 
 
+class AwardCreate(BaseModel):
+    """An institution's confirmation that it awarded one of its credentials to a learner."""
+
+    award_id: str = Field(min_length=1, max_length=512, description="The id the award states: its Open Badges "
+                                                                     "assertion id or its credential id.")
+    recipient: str = Field(min_length=1, max_length=512, description="Whom it was awarded to: the learner's "
+                                                                      "e-mail address or DID.")
+
+
+class AwardPublic(BaseModel):
+    credential_id: str
+    award_id: str
+    confirmed_at: datetime
+
+
 class CredentialBase(BaseModel):
     id: str
     title: str
@@ -285,6 +300,8 @@ class HeldCredentialPublic(BaseModel):
     outcomes: list[OutcomeProofPublic] | None = Field(
         None, description="What each learning outcome proves (to an employer only with the 'evidence' scope).")
     holder: HolderBindingPublic
+    award_confirmed: bool = Field(description="Whether the institution holding it in its catalogue confirmed "
+                                              "this award to its recipient (it then proves skills unsigned).")
 
 
 class HeldCredentialCreated(BaseModel):

@@ -9,8 +9,10 @@ are otherwise mapped on the spot from the credential's learning outcomes. A skil
 verified credential when its issuer asserted it, the institution confirmed it, or the matcher
 linked it with a confidence above the threshold; the same skill of a credential that could not be
 verified is only *claimed* (anyone can write a badge in a university's name), shown with the
-reason. Given the holder's identifiers, a credential must also have been issued to one of them
-(its recipient): another learner's credential, or one that names no recipient, only claims.
+reason — unless the institution that holds the credential in its catalogue confirmed the award
+(edubadges' hosted assertions carry no signature to check). Given the holder's identifiers, a
+credential must also have been issued to one of them (its recipient): another learner's
+credential, or one that names no recipient, only claims.
 Below the threshold, each learning outcome's best skill is kept as a *suggestion* (shown apart,
 never counted as proven); rejected skills are left out.
 """
@@ -54,6 +56,8 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
     unmapped = [i for i, c in enumerate(credentials)
                 if c.achievement.id not in stored and (mapped is None or mapped[i] is None)]
     links = {i: credential_links(credentials[i], matcher) for i in unmapped}
+    awarded = catalogue.confirmed_awards((c.achievement.id, c.id) for c in credentials
+                                         if c.achievement.id and c.id) if catalogue is not None else {}
     warnings: list[str] = []
     for credential in credentials:
         _links, unknown = issuer_links(credential.achievement, taxonomy)
@@ -71,7 +75,11 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
             skills = [CredentialSkill(link) for link in own or ()]
         accepted = [s for s in skills if s.accepted]
         binding = holder_binding(credential, holder)
-        verified = credential.verification.verified and binding.bound is not False
+        # A confirmed award counts only in the hands it was awarded to: a copy naming another
+        # recipient is not what the institution confirmed.
+        awardee = awarded.get((achievement.id, credential.id))
+        confirmed = awardee is not None and credential.recipient is not None and credential.recipient.matches(awardee)
+        verified = (credential.verification.verified or confirmed) and binding.bound is not False
         for skill in [*accepted, *best_suggestions(skills)]:
             evidence.setdefault(skill.link.skill_uri, []).append(Evidence(
                 credential_id=credential.id, credential=achievement.name,
@@ -85,7 +93,7 @@ def build_passport(credentials: Sequence[Credential], matcher: Matcher, *,
                 alternatives=tuple((uri, taxonomy.get(uri).label("en")) for uri in skill.evidence.alternatives
                                    if uri in taxonomy),
             ))
-        held.append(_held(credential, len(accepted) if verified else 0, binding))
+        held.append(_held(credential, len(accepted) if verified else 0, binding, confirmed))
     skills = [_passport_skill(uri, items, taxonomy) for uri, items in evidence.items()]
     skills.sort(key=lambda s: (not s.proven, -s.confidence, s.label))
     learners = [c.learner for c in credentials if c.learner]
@@ -130,7 +138,7 @@ def holder_binding(credential: Credential, holder: Collection[str] | None) -> Ho
     return HolderBinding(False, "issued to someone else: the recipient matches no identifier registered for the holder")
 
 
-def _held(credential: Credential, skills: int, binding: HolderBinding) -> HeldCredential:
+def _held(credential: Credential, skills: int, binding: HolderBinding, confirmed: bool) -> HeldCredential:
     achievement = credential.achievement
     missing = check_elements(credential).missing
     return HeldCredential(
@@ -140,4 +148,5 @@ def _held(credential: Credential, skills: int, binding: HolderBinding) -> HeldCr
         eqf_level=achievement.eqf_level, ects=achievement.ects, hours=achievement.hours,
         issued_on=credential.issued_on, expires=credential.expires, verification=credential.verification,
         eu_missing=missing, skills=skills, outcomes=tuple(outcome_texts(achievement)), holder=binding,
+        award_confirmed=confirmed,
     )

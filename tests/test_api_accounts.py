@@ -133,6 +133,23 @@ def test_upgrading_leaves_held_credentials_unmapped_and_downgrading_keeps_them(s
         store.close()
 
 
+def test_upgrading_adds_award_confirmations_and_downgrading_keeps_the_rest(store_url: str | None,
+                                                                           tmp_path: Path) -> None:
+    """0007 adds the institutions' confirmations of awards; going back to 0006 drops them alone."""
+    config = stored_at("0006", store_url, tmp_path, principal_row("p1", "Daan", "p1" * 22), HELD_ROW)
+    store = CatalogueStore.open(store_url, tmp_path)
+    try:
+        assert "award" in inspect(store.engine).get_table_names()
+        assert store.confirmed_awards([("urn:badge", "urn:award")]) == {}
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")
+            assert connection.execute(text("SELECT title FROM held_credential")).all() == [("Wondzorg",)]
+        assert "award" not in inspect(store.engine).get_table_names()
+    finally:
+        store.close()
+
+
 def test_tokens_are_stored_only_as_their_hash(store: CatalogueStore, accounts: AccountStore) -> None:
     learner, token = accounts.create_principal("Daan Verhoeven", "learner")
     assert len(token) >= 43 and accounts.authenticate(token) == learner

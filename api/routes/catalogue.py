@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 
-from api.deps import CatalogueDep, CurrentInstitution, MatcherDep, PageDep, StoreDep, rate_limited
+from api.deps import BudgetDep, CatalogueDep, CurrentInstitution, MatcherDep, PageDep, StoreDep, rate_limited
 from api.errors import documented
 from api.schemas import (
+    AwardCreate,
+    AwardPublic,
     CoveragePublic,
     CredentialPublic,
     CredentialSkillPublic,
@@ -28,7 +30,7 @@ from api.schemas import (
     ReviewCreate,
     ReviewPublic,
 )
-from skillmatch.catalogue import Catalogue, enriched, offered_credentials, read_document
+from skillmatch.catalogue import Catalogue, enriched, offered_credentials, outcome_texts, read_document
 from skillmatch.coverage import SECTORS, offer_coverage, overlap
 from skillmatch.credentials import CredentialFormat, check_elements
 from skillmatch.domain import CredentialSkill, Review, credential_skills, tally
@@ -47,10 +49,12 @@ CredentialDocument = Annotated[dict[str, Any], Body(
              responses={200: {"model": ImportPublic, "description": "Updated or unchanged"},
                         **documented(413, 429)})
 def import_credential(document: CredentialDocument, principal: CurrentInstitution, catalogue: CatalogueDep,
-                      response: Response) -> ImportPublic:
+                      response: Response, budget: BudgetDep) -> ImportPublic:
     """Import (or update) one of the institution's credentials and map its learning outcomes to
-    ESCO skills. 201 when it is new, 200 when it was there already; reviews made earlier stay."""
+    ESCO skills (within the matching budget, 413). 201 when it is new, 200 when it was there
+    already; reviews made earlier stay."""
     achievement = read_document(document, source="the request body")
+    budget.credential(outcome_texts(achievement))
     if not achievement.id:
         raise CredentialError("the credential has no id, so it cannot be told apart in the catalogue",
                               source="the request body", field="id")
@@ -94,6 +98,18 @@ def review_skill(credential_id: str, body: ReviewCreate, principal: CurrentInsti
                                  f"GET /v1/catalogue/credentials/{credential_id}")
     review = catalogue.review(record.id, body.skill_uri, body.decision, reviewer=principal.name, note=body.note)
     return _review(review)
+
+
+@router.put("/credentials/{credential_id:path}/awards", response_model=AwardPublic,
+            responses=documented(404, 413))
+def confirm_award(credential_id: str, body: AwardCreate, principal: CurrentInstitution,
+                  store: StoreDep) -> AwardPublic:
+    """Confirm that you awarded this credential to a learner (its award id and recipient): the
+    award then proves its skills in that learner's passport though it carries no signature
+    skillmatch can check, as edubadges' hosted assertions do not."""
+    record = _own_record(principal, store, credential_id)
+    confirmed_at = store.confirm_award(record.id, body.award_id, body.recipient, confirmed_by=principal.name)
+    return AwardPublic(credential_id=record.id, award_id=body.award_id.strip(), confirmed_at=confirmed_at)
 
 
 @router.get("/export", response_model=ExportPublic)

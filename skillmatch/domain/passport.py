@@ -102,6 +102,9 @@ class HeldCredential:
     #: Its learning outcomes as stated, in order.
     outcomes: tuple[str, ...] = ()
     holder: HolderBinding = HolderBinding(None, "the holder was not checked")
+    #: Whether the institution holding it in its catalogue confirmed this award (which proves its
+    #: skills as a verified signature would).
+    award_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,7 +250,7 @@ def _held_dict(c: HeldCredential) -> dict:
         "verification": {"status": c.verification.status, "method": c.verification.method,
                          "key_id": c.verification.key_id, "reason": c.verification.reason},
         "eu_missing": list(c.eu_missing), "skills": c.skills,
-        "holder": {"bound": c.holder.bound, "reason": c.holder.reason},
+        "holder": {"bound": c.holder.bound, "reason": c.holder.reason}, "award_confirmed": c.award_confirmed,
     }
 
 

@@ -8,7 +8,7 @@ the stored data as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from skillmatch.domain import Decision, Review, SkillLink
 from skillmatch.errors import ConfigurationError, InputError, StoreError
-from skillmatch.store.tables import CredentialRow, ReviewRow, SkillLinkRow
+from skillmatch.store.tables import AwardRow, CredentialRow, ReviewRow, SkillLinkRow
 from skillmatch.store.transaction import transaction
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -180,8 +180,7 @@ class CatalogueStore:
         if decision not in ("confirmed", "rejected"):
             raise InputError(f"a review decision is 'confirmed' or 'rejected', not {decision!r}")
         with self._session() as session:
-            if session.get(CredentialRow, credential_id) is None:
-                raise InputError(f"no credential {credential_id!r} in the catalogue")
+            _catalogued(session, credential_id)
             row = session.get(ReviewRow, (credential_id, skill_uri))
             if row is None:
                 row = ReviewRow(credential_id=credential_id, skill_uri=skill_uri)
@@ -189,6 +188,43 @@ class CatalogueStore:
             row.decision, row.reviewer, row.note = decision, reviewer, note
             row.decided_at = datetime.now(UTC)
             return Review(skill_uri, decision, row.decided_at, reviewer, note)
+
+
+    def confirm_award(self, credential_id: str, award_id: str, recipient: str, *,
+                      confirmed_by: str | None = None) -> datetime:
+        """Record that the institution awarded catalogue credential ``credential_id`` as
+        ``award_id`` (the id the award itself states) to ``recipient`` (an e-mail address or DID);
+        confirming it again keeps the first time and recipient."""
+        award_id, recipient = award_id.strip(), recipient.strip()
+        for what, value in (("an award id (the id the award states)", award_id),
+                            ("a recipient (the learner's e-mail address or DID)", recipient)):
+            if not value or len(value) > 512:
+                raise InputError(f"{what} is 1 to 512 characters")
+        with self._session() as session:
+            _catalogued(session, credential_id)
+            row = session.get(AwardRow, (credential_id, award_id))
+            if row is None:
+                row = AwardRow(credential_id=credential_id, award_id=award_id, recipient=recipient,
+                               confirmed_by=confirmed_by, confirmed_at=datetime.now(UTC))
+                session.add(row)
+            return _utc(row.confirmed_at)
+
+    def confirmed_awards(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Of the (catalogue credential id, award id) pairs, those its institution confirmed, each
+        with the recipient it confirmed."""
+        wanted = set(pairs)
+        if not wanted:
+            return {}
+        with self._session() as session:
+            rows = session.execute(select(AwardRow.credential_id, AwardRow.award_id, AwardRow.recipient).where(
+                AwardRow.credential_id.in_({credential for credential, _award in wanted})))
+            return {(credential, award): recipient for credential, award, recipient in rows
+                    if (credential, award) in wanted}
+
+
+def _catalogued(session: Session, credential_id: str) -> None:
+    if session.get(CredentialRow, credential_id) is None:
+        raise InputError(f"no credential {credential_id!r} in the catalogue")
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -86,6 +86,22 @@ class ReviewRow(Base):
     credential: Mapped[CredentialRow] = relationship(back_populates="reviews")
 
 
+class AwardRow(Base):
+    """An institution's confirmation that it awarded one of its catalogue credentials to a learner:
+    the award (an Open Badges assertion, a credential) by its id. Such an award proves skills
+    though it carries no signature skillmatch can check, as edubadges' hosted assertions do not."""
+
+    __tablename__ = "award"
+
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True)
+    award_id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    #: Whom it was awarded to (an e-mail address or DID): a copy of the award naming someone else
+    #: is not what the institution confirmed.
+    recipient: Mapped[str] = mapped_column(String(512))
+    confirmed_by: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class PrincipalRow(Base):
     """Who may call the API: a learner, an employer, an institution or an admin.
 

@@ -83,3 +83,16 @@ def test_a_credential_over_the_matching_budget_is_refused_at_once(tmp_path: Path
         assert response.status_code == 413 and limit in response.json()["detail"]
         assert time.perf_counter() - started < 1.0
         assert api.get("/v1/passports/me", headers=daan.headers).json()["credentials"] == []
+
+
+def test_an_institution_s_credential_over_the_matching_budget_is_refused_at_once(tmp_path: Path,
+                                                                                 esco_matcher: Matcher) -> None:
+    with service(tmp_path, esco_matcher) as api:
+        admin = make(api, "admin", "admin")
+        started = time.perf_counter()
+        response = api.post("/v1/catalogue/credentials", headers=admin.headers,
+                            json=with_outcomes(201)["credentialSubject"]["hasClaim"][0]["specifiedBy"]
+                            | {"type": "LearningAchievementSpecification"})
+        assert response.status_code == 413 and "SKILLMATCH_MATCH_MAX_OUTCOMES" in response.json()["detail"]
+        assert time.perf_counter() - started < 1.0
+        assert api.get("/v1/catalogue/credentials", headers=admin.headers).json()["count"] == 0
