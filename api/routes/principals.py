@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from api.deps import AccountsDep, CurrentAdmin, CurrentPrincipal, PageDep
 from api.errors import documented
@@ -16,7 +16,13 @@ from skillmatch.store.accounts import AccountStore, Principal, Role
 router = APIRouter(prefix="/principals", tags=["principals"])
 
 
-@router.post("", response_model=PrincipalCreated, status_code=201, responses=documented(403, 409, 413))
+def not_stored(response: Response) -> None:
+    """An answer carrying a token is kept by no cache or proxy on its way."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+@router.post("", response_model=PrincipalCreated, status_code=201, dependencies=[Depends(not_stored)],
+             responses=documented(403, 409, 413))
 def create_principal(body: PrincipalCreate, _admin: CurrentAdmin, accounts: AccountsDep) -> PrincipalCreated:
     """A new learner, employer, institution or admin, with its API token. The token is in this
     answer only: the service keeps its hash, so hand it over now. A learner's ``identifiers`` are
@@ -41,13 +47,14 @@ def who_am_i(principal: CurrentPrincipal) -> PrincipalPublic:
     return _public(principal)
 
 
-@router.post("/me/token", response_model=PrincipalCreated)
+@router.post("/me/token", response_model=PrincipalCreated, dependencies=[Depends(not_stored)])
 def rotate_own_token(principal: CurrentPrincipal, accounts: AccountsDep) -> PrincipalCreated:
     """A new token for the caller, shown this once; the token this request carried stops working."""
     return _rotated(principal.id, accounts)
 
 
-@router.post("/{principal_id}/token", response_model=PrincipalCreated, responses=documented(403, 404, 409))
+@router.post("/{principal_id}/token", response_model=PrincipalCreated, dependencies=[Depends(not_stored)],
+             responses=documented(403, 404, 409))
 def rotate_token(principal_id: str, _admin: CurrentAdmin, accounts: AccountsDep) -> PrincipalCreated:
     """A new token for a principal (one whose token leaked, or was lost), shown this once; its
     old token stops working. A deactivated principal gets none (409)."""

@@ -168,7 +168,7 @@ class _Reader:
             concept = self.concepts.setdefault(row["conceptUri"], Concept(row["conceptUri"], kind))
             if concept.kind != kind:
                 raise TaxonomySourceError(
-                    f"{concept.uri} is a {concept.kind.value} elsewhere but listed in {source.name}",
+                    f"{concept.uri} is {_a(concept.kind.value)} elsewhere but listed in {source.name}",
                     file=source.location,
                 )
             _add_labels(concept, lang, row)
@@ -356,3 +356,8 @@ def read_esco(
     """
     return read_sources(select([Path(p) for p in paths], release=release, languages=languages),
                         progress=progress)
+
+
+def _a(noun: str) -> str:
+    """The noun with its article: "a skill", "an occupation"."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

@@ -53,13 +53,18 @@ def test_tokens_are_rotated_by_their_owner_and_by_the_admin(api: TestClient) -> 
     admin, daan, eva = make(api, "admin", "admin"), make(api, "daan", "learner"), make(api, "eva", "learner")
     own = api.post("/v1/principals/me/token", headers=daan.headers)
     assert own.status_code == 200, own.text
+    assert own.headers["cache-control"] == "no-store"  # a token is kept by no cache on its way
     assert own.json()["id"] == daan.id and own.json()["token"] != daan.token
     problem(api.get("/v1/principals/me", headers=daan.headers), 401)
     renewed = Caller(daan.id, own.json()["token"])
     assert api.get("/v1/principals/me", headers=renewed.headers).json()["name"] == "daan"
 
     problem(api.post(f"/v1/principals/{eva.id}/token", headers=renewed.headers), 403)
-    given = api.post(f"/v1/principals/{eva.id}/token", headers=admin.headers).json()
+    given = api.post(f"/v1/principals/{eva.id}/token", headers=admin.headers)
+    assert given.headers["cache-control"] == "no-store"
+    given = given.json()
+    created = api.post("/v1/principals", json={"name": "acme", "role": "employer"}, headers=admin.headers)
+    assert created.status_code == 201 and created.headers["cache-control"] == "no-store"
     problem(api.get("/v1/principals/me", headers=eva.headers), 401)
     assert api.get("/v1/principals/me", headers={"Authorization": f"Bearer {given['token']}"}).status_code == 200
 
