@@ -15,9 +15,10 @@ from api.config import ApiSettings
 from api.limits import MatchBudget, RateLimiter
 from skillmatch.catalogue import Catalogue
 from skillmatch.credentials import TrustList
+from skillmatch.errors import with_article
 from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
-from skillmatch.store.accounts import AccountStore, Principal, Role, a_role
+from skillmatch.store.accounts import AccountStore, Principal, Role
 
 T = TypeVar("T")
 
@@ -96,7 +97,7 @@ def requires(*roles: Role) -> Callable[[Principal], Principal]:
     def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise HTTPException(403, f"this needs the role {' or '.join(roles)}; "
-                                     f"your token is {a_role(principal.role)}'s")
+                                     f"your token is {with_article(principal.role)}'s")
         return principal
 
     return check

@@ -76,3 +76,8 @@ class UnknownConceptError(SkillmatchError, KeyError):
 
     def __str__(self) -> str:
         return f"unknown ESCO concept: {self.uri!r} is not in the loaded taxonomy"
+
+
+def with_article(noun: str) -> str:
+    """A noun with its indefinite article, for messages: "a learner", "an admin", "an occupation"."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

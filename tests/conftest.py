@@ -8,6 +8,7 @@ import io
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,28 @@ ISCO = "http://data.europa.eu/esco/isco/"
 
 
 SAMPLES = REPO / "skillmatch" / "samples"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A principal as an API test calls the service: its id and its bearer token."""
+
+    id: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def problem(response, status: int) -> dict:
+    """The body of an error answer, checked to be a problem document of ``status`` about this request."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) >= {"type", "title", "status", "detail", "instance"}
+    assert body["status"] == status and body["detail"] and body["instance"] == response.request.url.path
+    return body
 BROKEN = REPO / "tests" / "fixtures" / "credentials" / "broken"
 
 
@@ -220,3 +243,16 @@ def built(mini: MiniEsco, tmp_path: Path, e5_models: Path) -> Path:
     build_taxonomy([mini.write()], data_dir)
     (data_dir / "models").symlink_to(e5_models, target_is_directory=True)
     return data_dir
+
+
+@pytest.fixture(scope="module")
+def cli_catalogue(esco_matcher: Matcher, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The CLI's arguments for a catalogue database of the sample catalogue, imported by the CLI."""
+    from typer.testing import CliRunner
+
+    from skillmatch.cli import app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.sqlite'}"
+    result = CliRunner().invoke(app, ["catalogue", "import", str(SAMPLES / "catalogue"), "--database-url", url])
+    assert result.exit_code == 0, result.output
+    return ["--database-url", url]

@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from skillmatch.cli import app
-from skillmatch.matching import Matcher
 from tests.conftest import SAMPLES
 
 ENERGY_ANALYST = "http://data.europa.eu/esco/occupation/cbde1a3a-406d-4d17-b30b-03981925035d"
@@ -18,11 +17,8 @@ WALLET = [str(p) for p in sorted((SAMPLES / "wallet").iterdir())]
 
 
 @pytest.fixture(scope="module")
-def database(esco_matcher: Matcher, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.sqlite'}"
-    result = CliRunner().invoke(app, ["catalogue", "import", str(SAMPLES / "catalogue"), "--database-url", url])
-    assert result.exit_code == 0, result.output
-    return ["--database-url", url, "--trust", str(SAMPLES / "trust.json")]
+def database(cli_catalogue: list[str]) -> list[str]:
+    return [*cli_catalogue, "--trust", str(SAMPLES / "trust.json")]
 
 
 def run(*args: str) -> dict:

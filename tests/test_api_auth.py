@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,11 @@ from sqlalchemy import inspect, text
 from api.config import ApiSettings
 from api.main import create_app
 from skillmatch.matching import Matcher
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, Caller, problem
 
 SOLAR = SAMPLES / "wallet" / "assertion-rll-zonnepanelen-installeren.json"
 DATAVIS_CLASS = SAMPLES / "catalogue" / "hds-data-visualisation.json"
 WELDING_CLASS = SAMPLES / "catalogue" / "rll-lassen-mig-mag.json"
-
-
-@dataclass(frozen=True)
-class Caller:
-    id: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 @pytest.fixture
@@ -60,14 +49,6 @@ def people(api: TestClient) -> dict[str, Caller]:
 
 def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status and body["detail"] and body["instance"] == response.request.url.path
-    return body
 
 
 def add_badge(api: TestClient, learner: Caller, path: Path = SOLAR) -> str:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.config import ApiSettings
 from api.main import create_app
 from skillmatch.matching import Matcher
-from tests.conftest import BROKEN, SAMPLES
+from tests.conftest import BROKEN, SAMPLES, problem
 
 SKILL = "http://data.europa.eu/esco/skill/"
 PYTHON = SKILL + "ccd0a1d9-afda-43d9-b901-96344886e14d"
@@ -44,15 +44,6 @@ def bearer(api: TestClient, name: str, role: str, institution: str | None = None
 
 def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert set(body) >= {"type", "title", "status", "detail", "instance"}
-    assert body["status"] == status and body["detail"] and body["instance"] == response.request.url.path
-    return body
 
 
 # -- taxonomy and matching --------------------------------------------------------------------

@@ -102,7 +102,8 @@ def test_changing_one_character_of_a_vc_jwt_fails(key: ed25519.Ed25519PrivateKey
     assert ALTERED in str(caught.value) and caught.value.source == "wallet/badge.jwt"
 
 
-def _unsigned_jwt(claims: dict[str, Any], alg: str = "none") -> str:
+def unsigned_jwt(claims: dict[str, Any], alg: str = "none") -> str:
+    """``claims`` as a JWT that is not signed (``alg: none`` unless told otherwise): a forgery's cheapest form."""
     def part(data: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
     return f"{part({'alg': alg, 'typ': 'JWT'})}.{part(claims)}."
@@ -112,10 +113,10 @@ def _unsigned_jwt(claims: dict[str, Any], alg: str = "none") -> str:
 def test_an_unsigned_jwt_is_refused_whoever_it_names(alg: str, trust: TrustList) -> None:
     for credential in (ob3_credential(), ob3_credential() | {"issuer": "https://stranger.example"}):
         with pytest.raises(VerificationError, match="not signed") as caught:
-            read_credential(_unsigned_jwt(credential, alg), trust=trust)
+            read_credential(unsigned_jwt(credential, alg), trust=trust)
         assert caught.value.field == "alg"
     with pytest.raises(VerificationError, match="not signed"):
-        read_credential(_unsigned_jwt(ob3_credential()))
+        read_credential(unsigned_jwt(ob3_credential()))
 
 
 def test_a_trusted_issuer_s_jwt_with_an_unchecked_algorithm_is_a_refused_downgrade(trust: TrustList) -> None:

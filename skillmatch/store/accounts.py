@@ -32,7 +32,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from skillmatch.domain import SkillLink
-from skillmatch.errors import DuplicateError, InputError
+from skillmatch.errors import DuplicateError, InputError, with_article
 from skillmatch.store.catalogue import _utc, link_columns, link_from_columns
 from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PrincipalRow
 from skillmatch.store.transaction import transaction
@@ -112,11 +112,6 @@ class Consent:
         return self.standing and self.accepted_at is not None
 
 
-def a_role(role: str) -> str:
-    """The role with its article: "a learner", "an admin"."""
-    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -173,7 +168,7 @@ class AccountStore:
                                    created_at=datetime.now(UTC))
                 session.add(row)
             elif row.role != "admin":
-                raise InputError(f"the principal {name!r} exists as {a_role(row.role)}, not an admin; "
+                raise InputError(f"the principal {name!r} exists as {with_article(row.role)}, not an admin; "
                                  "choose another name for the admin")
             elif row.deactivated_at is not None:
                 raise AccountStateError(f"the admin {name!r} was deactivated, so its token file no longer gives "
@@ -405,7 +400,7 @@ def _check_institution(role: str, institution: str | None) -> str | None:
     if role == "institution" and not institution:
         raise InputError("an institution principal needs its institution: the issuer name its credentials carry")
     if role != "institution" and institution:
-        raise InputError(f"only institution principals own an institution, not {a_role(role)}")
+        raise InputError(f"only institution principals own an institution, not {with_article(role)}")
     return institution
 
 
@@ -422,7 +417,7 @@ def _check_identifiers(role: str, identifiers: Iterable[str]) -> tuple[str, ...]
     without repeats."""
     given = [str(identifier).strip() for identifier in identifiers]
     if given and role != "learner":
-        raise InputError(f"only learners have identifiers (credentials are issued to them), not {a_role(role)}")
+        raise InputError(f"only learners have identifiers (credentials are issued to them), not {with_article(role)}")
     checked = set()
     for identifier in given:
         if not identifier or len(identifier) > MAX_IDENTIFIER_CHARS:

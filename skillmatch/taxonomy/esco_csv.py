@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from skillmatch.errors import TaxonomySourceError
+from skillmatch.errors import TaxonomySourceError, with_article
 from skillmatch.taxonomy.model import (
     Concept,
     ConceptKind,
@@ -168,7 +168,7 @@ class _Reader:
             concept = self.concepts.setdefault(row["conceptUri"], Concept(row["conceptUri"], kind))
             if concept.kind != kind:
                 raise TaxonomySourceError(
-                    f"{concept.uri} is {_a(concept.kind.value)} elsewhere but listed in {source.name}",
+                    f"{concept.uri} is {with_article(concept.kind.value)} elsewhere but listed in {source.name}",
                     file=source.location,
                 )
             _add_labels(concept, lang, row)
@@ -356,8 +356,3 @@ def read_esco(
     """
     return read_sources(select([Path(p) for p in paths], release=release, languages=languages),
                         progress=progress)
-
-
-def _a(noun: str) -> str:
-    """The noun with its article: "a skill", "an occupation"."""
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

@@ -3,9 +3,8 @@ may tighten, and principals made straight in its account store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,7 @@ from fastapi.testclient import TestClient
 from api.config import ApiSettings
 from api.main import create_app
 from skillmatch.matching import Matcher
-from tests.conftest import SAMPLES
-
-
-@dataclass(frozen=True)
-class Caller:
-    id: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+from tests.conftest import SAMPLES, Caller
 
 
 @contextmanager
@@ -34,17 +23,11 @@ def service(tmp_path: Path, matcher: Matcher, **settings) -> Iterator[TestClient
         yield client
 
 
-def make(api: TestClient, name: str, role: str, institution: str | None = None) -> Caller:
-    principal, token = api.app.state.services.accounts.create_principal(name, role, institution=institution)
+def make(api: TestClient, name: str, role: str, institution: str | None = None,
+         identifiers: Sequence[str] = ()) -> Caller:
+    principal, token = api.app.state.services.accounts.create_principal(name, role, institution=institution,
+                                                                        identifiers=identifiers)
     return Caller(principal.id, token)
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status and body["detail"] and body["instance"] == response.request.url.path
-    return body
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.config import ApiSettings
-from api.main import create_app
 from skillmatch.matching import Matcher
 from tests.conftest import SAMPLES
+from tests.security.conftest import make, service
+from tests.test_credentials_proof import unsigned_jwt
 
 DAAN = ("daan.verhoeven@example.com", "did:example:d4an5v3rh03v3n7f3a")  # whom the samples were issued to
 SIGNED = SAMPLES / "wallet" / "ob3-fhr-smart-grid-monitoring.json"  # eddsa-jcs-2022, trusted issuer
@@ -26,21 +26,8 @@ ENERGY_ASSESSOR = "http://data.europa.eu/esco/occupation/c7f5cab7-7cfb-47d7-890c
 
 @pytest.fixture
 def api(tmp_path: Path, esco_matcher: Matcher) -> Iterator[TestClient]:
-    settings = ApiSettings(data_dir=tmp_path, trust_list=SAMPLES / "trust.json")
-    with TestClient(create_app(settings, matcher=esco_matcher)) as client:
+    with service(tmp_path, esco_matcher) as client:
         yield client
-
-
-def principal(api: TestClient, name: str, role: str,
-              identifiers: tuple[str, ...] = ()) -> tuple[str, dict[str, str]]:
-    made, token = api.app.state.services.accounts.create_principal(name, role, identifiers=identifiers)
-    return made.id, {"Authorization": f"Bearer {token}"}
-
-
-def unsigned_jwt(claims: dict) -> str:
-    def part(data: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
 def jwt_claims(token: str) -> dict:
@@ -61,7 +48,7 @@ def forged_energy_auditing(skills: list[str]) -> dict:
 
 
 def test_an_unsigned_jwt_in_a_trusted_institution_s_name_is_refused(api: TestClient) -> None:
-    _, learner = principal(api, "mallory", "learner")
+    learner = make(api, "mallory", "learner").headers
     token = unsigned_jwt(jwt_claims(SIGNED_JWT.read_text(encoding="utf-8").strip()))
     response = api.post("/v1/passports/me/credentials", json={"jwt": token}, headers=learner)
     assert response.status_code == 422 and "not signed" in response.json()["detail"]
@@ -69,7 +56,7 @@ def test_an_unsigned_jwt_in_a_trusted_institution_s_name_is_refused(api: TestCli
 
 
 def test_an_altered_credential_with_a_switched_cryptosuite_is_refused(api: TestClient) -> None:
-    _, learner = principal(api, "mallory", "learner")
+    learner = make(api, "mallory", "learner").headers
     altered = json.loads(SIGNED.read_text(encoding="utf-8"))
     altered["credentialSubject"]["achievement"]["name"] = "Energy auditing"
     altered["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
@@ -83,7 +70,7 @@ def test_an_altered_credential_with_a_switched_cryptosuite_is_refused(api: TestC
 
 
 def test_a_stripped_proof_proves_nothing_and_its_skills_are_only_claimed(api: TestClient) -> None:
-    _, learner = principal(api, "mallory", "learner")
+    learner = make(api, "mallory", "learner").headers
     genuine = json.loads(SIGNED.read_text(encoding="utf-8"))
     stripped = copy.deepcopy(genuine)
     del stripped["proof"]
@@ -97,7 +84,7 @@ def test_a_stripped_proof_proves_nothing_and_its_skills_are_only_claimed(api: Te
     assert held["skills"] == 0 and held["verification"]["reason"] == "the credential carries no proof"
     assert all(not o["proves"] for o in held["outcomes"]) and any(o["claims"] for o in held["outcomes"])
     # The genuine credential, signed, proves what the stripped one only claims.
-    _, holder = principal(api, "daan", "learner", DAAN)
+    holder = make(api, "daan", "learner", identifiers=DAAN).headers
     assert api.post("/v1/passports/me/credentials", json=genuine, headers=holder).status_code == 201
     passport = api.get("/v1/passports/me", headers=holder).json()
     assert aligned <= {s["uri"] for s in passport["skills"]}
@@ -106,9 +93,10 @@ def test_a_stripped_proof_proves_nothing_and_its_skills_are_only_claimed(api: Te
 def test_a_forged_credential_does_not_make_its_holder_the_top_candidate(api: TestClient,
                                                                        esco_matcher: Matcher) -> None:
     essential = [s.uri for s in esco_matcher.taxonomy.skills_of(ENERGY_ASSESSOR, "essential")]
-    mallory, as_mallory = principal(api, "mallory", "learner")
-    daan, as_daan = principal(api, "daan", "learner", DAAN)
-    employer, as_employer = principal(api, "acme", "employer")
+    forger, holder, acme = (make(api, "mallory", "learner"), make(api, "daan", "learner", identifiers=DAAN),
+                            make(api, "acme", "employer"))
+    (mallory, as_mallory), (daan, as_daan), (employer, as_employer) = (
+        (caller.id, caller.headers) for caller in (forger, holder, acme))
     assert api.post("/v1/passports/me/credentials", json=forged_energy_auditing(essential),
                     headers=as_mallory).status_code == 201
     for path in (SIGNED, SIGNED_JWT):

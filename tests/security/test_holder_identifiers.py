@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from skillmatch.matching import Matcher
 from skillmatch.store.accounts import MAX_IDENTIFIER_CHARS, MAX_IDENTIFIERS
-from tests.conftest import SAMPLES
-from tests.security.conftest import Caller, make, problem, service
+from tests.conftest import SAMPLES, Caller, problem
+from tests.security.conftest import make, service
 
 DAAN = ["daan.verhoeven@example.com", "did:example:d4an5v3rh03v3n7f3a"]  # the sample learner (samples README)
 WALLET = SAMPLES / "wallet"

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from api.config import ApiSettings
 from skillmatch.matching import Matcher
 from skillmatch.outcomes import MAX_TEXT_CHARS
-from tests.security.conftest import make, problem, service
+from tests.conftest import problem
+from tests.security.conftest import make, service
 
 OUTCOME = "- analyse energy consumption data with Python and report the findings to the client.\n"
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from skillmatch.matching import Matcher
 from skillmatch.store.accounts import AccountStateError, AccountStore
-from tests.conftest import SAMPLES
-from tests.security.conftest import Caller, make, problem, service
+from tests.conftest import SAMPLES, Caller, problem
+from tests.security.conftest import make, service
 
 SOLAR = SAMPLES / "wallet" / "assertion-rll-zonnepanelen-installeren.json"
 

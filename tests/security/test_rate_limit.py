@@ -9,7 +9,8 @@ import pytest
 
 from api.limits import RateLimited, RateLimiter
 from skillmatch.matching import Matcher
-from tests.security.conftest import make, problem, service
+from tests.conftest import problem
+from tests.security.conftest import make, service
 
 
 def test_a_principal_over_its_rate_is_told_when_to_retry(tmp_path: Path, esco_matcher: Matcher) -> None:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from skillmatch.cli import app
-from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from tests.conftest import SAMPLES
 
@@ -21,41 +19,33 @@ NURSING = "http://data.europa.eu/esco/skill/1c6736c2-77de-419c-9b84-8932e15abc21
 WALLET = [str(p) for p in sorted((SAMPLES / "wallet").iterdir())]
 
 
-@pytest.fixture(scope="module")
-def database(esco_matcher: Matcher, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.sqlite'}"
-    result = CliRunner().invoke(app, ["catalogue", "import", str(SAMPLES / "catalogue"), "--database-url", url])
-    assert result.exit_code == 0, result.output
-    return ["--database-url", url]
-
-
 def run(*args: str) -> dict:
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
-def test_a_review_decides_only_on_a_skill_of_the_credential(database: list[str]) -> None:
-    skills = {skill["uri"] for skill in run("catalogue", "show", DATAVIS, *database)["skills"]}
+def test_a_review_decides_only_on_a_skill_of_the_credential(cli_catalogue: list[str]) -> None:
+    skills = {skill["uri"] for skill in run("catalogue", "show", DATAVIS, *cli_catalogue)["skills"]}
     assert ENERGY_ANALYST not in skills and NURSING not in skills
     for uri in (ENERGY_ANALYST, NURSING):
-        refused = CliRunner().invoke(app, ["catalogue", "review", DATAVIS, uri, "--confirm", *database])
+        refused = CliRunner().invoke(app, ["catalogue", "review", DATAVIS, uri, "--confirm", *cli_catalogue])
         assert refused.exit_code == 1 and f"{uri} is not a skill of {DATAVIS}" in refused.stderr
-    store = CatalogueStore.open(database[1], Path("unused"))
+    store = CatalogueStore.open(cli_catalogue[1], Path("unused"))
     try:
         assert store.get(DATAVIS).reviews == {}
     finally:
         store.close()
     skill = sorted(skills)[0]
-    accepted = CliRunner().invoke(app, ["catalogue", "review", DATAVIS, skill, "--reject", *database])
+    accepted = CliRunner().invoke(app, ["catalogue", "review", DATAVIS, skill, "--reject", *cli_catalogue])
     assert accepted.exit_code == 0 and accepted.stdout.startswith("rejected: ")
 
 
-def test_fit_never_proposes_a_credential_the_learner_holds(database: list[str]) -> None:
+def test_fit_never_proposes_a_credential_the_learner_holds(cli_catalogue: list[str]) -> None:
     trust = ["--trust", str(SAMPLES / "trust.json")]
-    held = {credential["achievement_id"] for credential in run("passport", "build", *WALLET, *database,
+    held = {credential["achievement_id"] for credential in run("passport", "build", *WALLET, *cli_catalogue,
                                                                   *trust)["credentials"]}
     assert DATAVIS in held
-    fits = run("fit", *WALLET, *database, *trust, "--top", "10")
+    fits = run("fit", *WALLET, *cli_catalogue, *trust, "--top", "10")
     proposed = {credential for fit in fits["now"] + fits["reachable"] for credential in fit["via"]}
     assert proposed and not proposed & held

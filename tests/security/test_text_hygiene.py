@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from skillmatch.matching import Matcher
-from tests.conftest import SAMPLES
-from tests.security.conftest import make, problem, service
+from tests.conftest import SAMPLES, problem
+from tests.security.conftest import make, service
 
 SOLAR = SAMPLES / "wallet" / "assertion-rll-zonnepanelen-installeren.json"
 JSON = {"content-type": "application/json"}
