@@ -17,8 +17,11 @@ from skillmatch.catalogue import Catalogue
 from skillmatch.credentials import TrustList
 from skillmatch.errors import with_article
 from skillmatch.matching import Matcher
+from skillmatch.matching.background import BackgroundMatcher
+from skillmatch.service import LearnerPassports
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore, Principal, Role
+from skillmatch.taxonomy import Taxonomy
 
 T = TypeVar("T")
 
@@ -32,42 +35,66 @@ class Services:
     settings: ApiSettings
     store: CatalogueStore
     accounts: AccountStore
-    matcher: Matcher
+    #: The taxonomy and the matcher, loading in the background while the service answers.
+    loading: BackgroundMatcher
     trust: TrustList | None
     budget: MatchBudget
     limiter: RateLimiter
+    passports: LearnerPassports
+
+    @property
+    def matcher(self) -> Matcher:
+        """The matcher, once loaded (waits for it)."""
+        return self.loading.matcher
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        """The taxonomy, loaded before the matcher (waits for it)."""
+        return self.loading.taxonomy
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_accounts(services: ServicesDep) -> AccountStore:
+async def get_accounts(services: ServicesDep) -> AccountStore:
     return services.accounts
 
 
-def get_store(services: ServicesDep) -> CatalogueStore:
+async def get_store(services: ServicesDep) -> CatalogueStore:
     return services.store
 
 
+# These three may wait for the matcher loading in the background: plain functions, so the wait
+# holds one thread of the pool, not the event loop that answers everything else.
 def get_matcher(services: ServicesDep) -> Matcher:
     return services.matcher
+
+
+def get_taxonomy(services: ServicesDep) -> Taxonomy:
+    return services.taxonomy
 
 
 def get_catalogue(services: ServicesDep) -> Catalogue:
     return Catalogue(services.store, services.matcher)
 
 
-def get_budget(services: ServicesDep) -> MatchBudget:
+async def get_budget(services: ServicesDep) -> MatchBudget:
     return services.budget
 
 
+async def get_passports(services: ServicesDep) -> LearnerPassports:
+    return services.passports
+
+
 AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
+PassportsDep = Annotated[LearnerPassports, Depends(get_passports)]
 StoreDep = Annotated[CatalogueStore, Depends(get_store)]
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
+TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 BudgetDep = Annotated[MatchBudget, Depends(get_budget)]
 
@@ -94,7 +121,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def requires(*roles: Role) -> Callable[[Principal], Principal]:
     """A dependency that lets only ``roles`` through (403 naming the role needed)."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise HTTPException(403, f"this needs the role {' or '.join(roles)}; "
                                      f"your token is {with_article(principal.role)}'s")

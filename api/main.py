@@ -13,15 +13,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from api import errors
+from api import docs, errors
 from api.config import ApiSettings
 from api.deps import Services
 from api.limits import BodySizeLimit, MatchBudget, RateLimiter, storable_text
 from api.pages import router as pages_router
 from api.routes import api_router
+from api.wallet import passport_json
 from skillmatch import __version__
 from skillmatch.credentials import TrustList
-from skillmatch.matching import Matcher, open_matcher
+from skillmatch.matching import Matcher
+from skillmatch.matching.background import BackgroundMatcher
+from skillmatch.service import LearnerPassports
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
 
@@ -44,9 +47,11 @@ of the European Commission.
 """
 
 
-def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None = None) -> FastAPI:
+def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None = None,
+               loading: BackgroundMatcher | None = None) -> FastAPI:
     """The app on ``settings`` (default: from the environment). A fitted ``matcher`` is used as
-    given (tests share one); otherwise one is loaded when the app starts."""
+    given (tests share one), as is a matcher ``loading`` already; otherwise the matcher starts
+    loading in the background when the app starts, and the app answers meanwhile."""
     settings = settings or ApiSettings()
 
     @asynccontextmanager
@@ -54,11 +59,14 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
         store = CatalogueStore.open(settings.database_url, settings.data_dir)
         try:
             trust = TrustList.load(settings.trust_list) if settings.trust_list else None
+            accounts = AccountStore(store.engine)
+            # The service answers at once: what needs the matcher waits for it, the rest does not.
+            background = loading or (BackgroundMatcher.ready(matcher) if matcher is not None else
+                                     BackgroundMatcher.start(settings.data_dir, settings.encoder,
+                                                             training_data=settings.training_data))
             app.state.services = Services(
-                settings=settings, store=store, accounts=AccountStore(store.engine),
-                matcher=matcher if matcher is not None else open_matcher(
-                    settings.data_dir, settings.encoder, training_data=settings.training_data),
-                trust=trust,
+                settings=settings, store=store, accounts=accounts, loading=background, trust=trust,
+                passports=LearnerPassports(accounts, store, background, trust, render=passport_json),
                 budget=MatchBudget(max_texts=settings.match_max_texts, max_text_chars=settings.match_max_text_chars,
                                    max_chars=settings.match_max_chars, max_outcomes=settings.match_max_outcomes),
                 limiter=RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst))
@@ -68,9 +76,10 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
 
     # Text no database can store is refused once, here, for every route that takes a body.
     app = FastAPI(title="skillmatch", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  dependencies=[Depends(storable_text)])
+                  dependencies=[Depends(storable_text)], docs_url=None, redoc_url=None)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.include_router(api_router)
     app.include_router(pages_router)
+    docs.install(app)
     return app

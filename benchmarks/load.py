@@ -3,12 +3,14 @@ passport and gap endpoints under concurrent clients, and again while the catalog
 
     .venv/bin/python benchmarks/load.py [--duration 10] [--clients 8 32] [--quick] [--json out.json]
 
-Starts ``skillmatch serve`` (one uvicorn worker, the real matcher from the data directory, a
-temporary SQLite catalogue) as its own process, so the clients do not share its interpreter. Over
-the API it then creates a learner, imports the sample catalogue and adds the sample wallet to the
-learner's passport. Each endpoint is loaded by N concurrent clients (httpx.AsyncClient) for a fixed
-time per concurrency; then every endpoint at once while ``skillmatch catalogue remap --force``
-re-maps the whole catalogue in another process against the same database, until it ends.
+Starts ``skillmatch serve`` (``--workers`` uvicorn workers, 2 by default, each with the real
+matcher from the data directory; a temporary SQLite catalogue) as its own process, so the clients
+do not share its interpreter. Over the API it then creates a learner, imports the sample catalogue
+and adds the sample wallet to the learner's passport. Each endpoint is loaded by N concurrent
+clients (httpx.AsyncClient) for a fixed time per concurrency; then every endpoint at once while
+``skillmatch catalogue remap --force`` re-maps the whole catalogue in another process against the
+same database, until it ends. Last, the service is started again three times on the same
+database, timing each start to its first answered read of the (stored) passport.
 
 Any answer other than 2xx, and any connection failure or timeout, counts as an error; the script
 exits with status 1 when there was one. ``--quick`` (2 s per run, 4 clients, the part of the
@@ -23,6 +25,7 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +36,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -128,19 +132,58 @@ class LiveServer:
         self._socket.close()
 
 
-@contextmanager
-def service_process(workdir: Path, *, start_timeout_s: float = 600.0) -> Iterator[tuple[str, str, str]]:
-    """``skillmatch serve`` on a free loopback port with a new SQLite catalogue in ``workdir``;
-    yields its base URL, the admin's token and the database URL. Its log goes to ``workdir/serve.log``."""
-    database = f"sqlite:///{workdir / 'catalogue.sqlite'}"
-    token_file = workdir / "admin-token"
+def start_serve(workdir: Path, workers: int) -> tuple[str, subprocess.Popen, IO[str]]:
+    """``skillmatch serve`` started on the SQLite catalogue and admin token file of ``workdir``
+    (made on the first start, reused later); its base URL, process and open log."""
     base_url = f"http://127.0.0.1:{free_port()}"
-    log = (workdir / "serve.log").open("w")
+    log = (workdir / "serve.log").open("a")
     process = subprocess.Popen(
         [sys.executable, "-m", "skillmatch.cli", "serve", "--host", "127.0.0.1", "--port", base_url.rsplit(":", 1)[1],
-         "--database-url", database, "--trust", str(TRUST), "--admin-token-file", str(token_file)],
+         "--database-url", f"sqlite:///{workdir / 'catalogue.sqlite'}", "--trust", str(TRUST),
+         "--admin-token-file", str(workdir / "admin-token"), "--workers", str(workers)],
         # The load is one learner's: measured without the per-principal rate limit.
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "SKILLMATCH_RATE_LIMIT_PER_MINUTE": "0"})
+    return base_url, process, log
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def cold_start(workdir: Path, learner_token: str, *, workers: int, timeout_s: float = 120.0) -> float:
+    """Seconds from starting ``skillmatch serve`` again on ``workdir``'s catalogue to its first
+    answered read of the learner's (stored) passport."""
+    started = time.perf_counter()
+    base_url, process, log = start_serve(workdir, workers)
+    try:
+        with httpx.Client(base_url=base_url, timeout=5) as client:
+            while time.perf_counter() - started < timeout_s:
+                if process.poll() is not None:
+                    raise RuntimeError(f"skillmatch serve stopped:\n{(workdir / 'serve.log').read_text()[-3000:]}")
+                try:
+                    if client.get("/v1/passports/me", headers=auth(learner_token)).status_code == 200:
+                        return time.perf_counter() - started
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.01)
+        raise RuntimeError(f"no answered read within {timeout_s:.0f} s")
+    finally:
+        stop(process)
+        log.close()
+
+
+@contextmanager
+def service_process(workdir: Path, *, workers: int = 1, start_timeout_s: float = 600.0
+                    ) -> Iterator[tuple[str, str, str]]:
+    """``skillmatch serve`` (``workers`` processes) on a free loopback port with a new SQLite catalogue in ``workdir``;
+    yields its base URL, the admin's token and the database URL. Its log goes to ``workdir/serve.log``."""
+    database, token_file = f"sqlite:///{workdir / 'catalogue.sqlite'}", workdir / "admin-token"
+    base_url, process, log = start_serve(workdir, workers)
     try:
         deadline = time.monotonic() + start_timeout_s
         while not token_file.exists() or not token_file.read_text().strip():
@@ -155,12 +198,7 @@ def service_process(workdir: Path, *, start_timeout_s: float = 600.0) -> Iterato
             raise RuntimeError(f"{exc}:\n{(workdir / 'serve.log').read_text()[-3000:]}") from exc
         yield base_url, token, database
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 
@@ -350,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", help="Concurrent clients (default 8 32; 4 quick).")
     parser.add_argument("--quick", action="store_true",
                         help="CI size: short runs, few clients, the part of the catalogue the wallet uses.")
+    parser.add_argument("--workers", type=int, default=2, help="Worker processes of the service (default 2).")
     parser.add_argument("--json", type=Path, help="Also write the figures to this JSON file.")
     args = parser.parse_args(argv)
     duration = args.duration or (2.0 if args.quick else 10.0)
@@ -362,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="skillmatch-load-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
-        with service_process(workdir) as (base_url, admin_token, database_url):
+        with service_process(workdir, workers=args.workers) as (base_url, admin_token, database_url):
             print(f"service up in {time.perf_counter() - started:.1f} s at {base_url}", file=sys.stderr)
             started = time.perf_counter()
             with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
@@ -377,23 +416,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 during_remap(base_url, calls, max(clients), duration, database_url, workdir / "remap.log"))
             with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
                 after = client.get("/v1/passports/me", headers=auth(seeded.learner_token)).json()
+        starts = [cold_start(workdir, seeded.learner_token, workers=args.workers) for _ in range(3)]
 
     all_runs = runs + remap_runs
     errors = sum(sum(run.errors.values()) for run in all_runs)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}; "
-          f"one uvicorn worker, SQLite; catalogue {len(catalogue)} credentials, wallet {len(wallet)}; "
+          f"{args.workers} uvicorn worker(s), SQLite; catalogue {len(catalogue)} credentials, wallet {len(wallet)}; "
           f"{duration:g} s per run\n")
     print(table(all_runs))
     print(f"\nre-mapping ({remap_said}) took {remap_s:.1f} s in its own process (loading its matcher included); "
           f"the passport had {len(passport['skills'])} proven skills before it and {len(after['skills'])} after")
+    print(f"cold start of `skillmatch serve` to its first answered passport read: "
+          f"{', '.join(f'{s:.2f}' for s in starts)} s (median {statistics.median(starts):.2f} s)")
     print(f"errors: {errors}")
     if args.json:
         args.json.write_text(json.dumps({
             "machine": {"arch": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version()},
-            "duration_s": duration, "clients": clients, "catalogue": len(catalogue), "wallet": len(wallet),
+            "duration_s": duration, "clients": clients, "workers": args.workers, "catalogue": len(catalogue),
+            "wallet": len(wallet),
             "runs": [run.summary() for run in all_runs],
             "remap": {"seconds": round(remap_s, 1), "output": remap_said,
                       "skills_before": len(passport["skills"]), "skills_after": len(after["skills"])},
+            "cold_start_s": [round(s, 3) for s in starts],
             "errors": errors,
         }, indent=2))
     return 1 if errors else 0

@@ -10,22 +10,29 @@ and show the answer; the errors raised here are skillmatch errors, which each fa
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import TypeAdapter
+
 from skillmatch.candidates import Role, role_from_occupation
 from skillmatch.catalogue import CatalogueBadges
-from skillmatch.credentials import Credential, TrustList, read_credential
-from skillmatch.domain import HeldSkill, Passport, SkillLink, SkillProfile
-from skillmatch.errors import CredentialError, InputError
+from skillmatch.credentials import Credential, TrustList, Verification, read_credential
+from skillmatch.domain import HeldSkill, Passport, SkillLink, SkillProfile, profile_from_passport
+from skillmatch.errors import CredentialError, InputError, VerificationError
 from skillmatch.gaps import ESSENTIAL_WEIGHT
 from skillmatch.matching import Matcher, vacancy_title
+from skillmatch.matching.background import BackgroundMatcher
 from skillmatch.passport import build_passport, credential_links
 from skillmatch.recommend import Constraints
 from skillmatch.store import CatalogueStore
+from skillmatch.store.accounts import AccountStore, HeldDocument
 from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 #: Skills taken from a vacancy's text, on top of its occupation's profile.
@@ -48,9 +55,10 @@ class ResolvedOccupation:
     read_as: str | None = None
 
 
-def resolve_occupation(target: str, matcher: Matcher) -> ResolvedOccupation:
+def resolve_occupation(target: str, matcher: Matcher | BackgroundMatcher) -> ResolvedOccupation:
     """The ESCO occupation ``target`` means: a URI as given, or the occupation a job title or a
-    vacancy text (in any language) matches best.
+    vacancy text (in any language) matches best. A URI needs only the taxonomy, so a matcher
+    loading in the background is waited for only for a text.
 
     Raises UnknownConceptError for a URI the taxonomy lacks, and InputError for the URI of a
     concept that is not an occupation and for a text that matches no occupation.
@@ -60,6 +68,8 @@ def resolve_occupation(target: str, matcher: Matcher) -> ResolvedOccupation:
         if concept.kind is not ConceptKind.OCCUPATION:
             raise InputError(f"{target!r} is an ESCO {concept.kind.value} ({concept.label()!r}), not an occupation")
         return ResolvedOccupation(concept.uri)
+    if isinstance(matcher, BackgroundMatcher):
+        matcher = matcher.matcher
     best = matcher.match_occupations(target, top_k=1)
     if not best:
         raise InputError(f"no ESCO occupation matches {target!r}")
@@ -169,6 +179,188 @@ def wallet_passport(wallet: Sequence[tuple[str, RawCredential]], matcher: Matche
     own = [mapped[position] for position in held] if mapped is not None else None
     return WalletPassport(build_passport(credentials, matcher, catalogue=store, holder=holder, mapped=own),
                           tuple(held), tuple(rejected))
+
+
+# -- learners' stored passports ----------------------------------------------------------------
+
+#: Raised when a change of the code changes what a stored passport holds, so that all are rebuilt.
+PASSPORT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class RejectedHeld:
+    """A held credential that no longer reads or verifies (after a change of the trust list)."""
+
+    held_id: str
+    title: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class LearnerPassport:
+    """A learner's passport built from the credentials they hold (:class:`LearnerPassports`)."""
+
+    learner_id: str
+    passport: Passport
+    #: The held credentials the passport's credentials come from (their ids), in the same order.
+    held_ids: tuple[str, ...]
+    rejected: tuple[RejectedHeld, ...] = ()
+
+    def profile(self, *, evidence: bool = True, claimed: bool = False) -> SkillProfile:
+        """The proven skills (and with ``claimed`` the claimed ones), with their evidence unless
+        ``evidence`` is False."""
+        profile = profile_from_passport(self.passport, claimed=claimed)
+        if evidence:
+            return profile
+        return {uri: replace(skill, evidence=()) for uri, skill in profile.items()}
+
+
+@dataclass(frozen=True)
+class StoredLearnerPassport:
+    """A learner's passport as stored: the domain object, the JSON a face answers with (rendered
+    when it was built), and the digest of its inputs, which names this version of it (an ETag)."""
+
+    passport: LearnerPassport
+    public: str
+    inputs: str
+    version: int
+
+
+_STORED = TypeAdapter(LearnerPassport)
+
+
+class LearnerPassports:
+    """Learners' passports, built when one of their inputs changes and otherwise read as stored.
+
+    A passport's inputs are the learner's held credentials (each with the matcher that mapped its
+    skills and the trust list that checked its signature), the identifiers registered for the
+    learner, the catalogue records of the credentials it holds (their revisions: a re-import, a
+    re-mapping, a review, a confirmed award), the trust list and the matcher. A read compares the
+    digest of those, which costs a few small queries, with the stored passport's: equal, it is
+    answered as stored; different, the passport is built again, once, and stored for everyone.
+    ``render`` turns a passport into the JSON the face answers with, so that is stored too.
+
+    While the matcher is still loading (a service that just started), a stored passport is taken
+    as current if all its other inputs stand: the matcher changes only with a new release of the
+    taxonomy, the model or the settings, and the first read once it has loaded builds again then.
+
+    >>> passports = LearnerPassports(accounts, store, background, trust, render=json_of)   # doctest: +SKIP
+    >>> passports.read(learner_id).passport.profile()                                   # doctest: +SKIP
+    """
+
+    def __init__(self, accounts: AccountStore, store: CatalogueStore, matcher: BackgroundMatcher,
+                 trust: TrustList | None, *, render: Callable[[LearnerPassport], str], cache_size: int = 4096) -> None:
+        self.accounts, self.store, self.matcher, self.trust, self.render = accounts, store, matcher, trust, render
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, StoredLearnerPassport] = OrderedDict()
+        self._guard = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+
+    @property
+    def trust_fingerprint(self) -> str:
+        return self.trust.fingerprint if self.trust is not None else "no trust list"
+
+    def read(self, learner_id: str) -> StoredLearnerPassport:
+        """The learner's passport as its inputs stand now: as stored while they stand, else built
+        again (concurrent reads of one learner in this process wait for one build)."""
+        found = self._current(learner_id)
+        if found is not None:
+            return found
+        with self._lock_of(learner_id):
+            return self._current(learner_id) or self._build(learner_id)
+
+    def _current(self, learner_id: str) -> StoredLearnerPassport | None:
+        stamp = self.accounts.passport_stamp(learner_id)
+        if stamp is None:
+            return None
+        inputs, built_with, catalogue_ids = stamp
+        loaded = self.matcher.loaded
+        matcher = loaded.fingerprint_ if loaded is not None else built_with
+        if self._inputs(learner_id, matcher, self.accounts.held_stamps(learner_id), catalogue_ids) != inputs:
+            return None
+        with self._guard:
+            cached = self._cache.get(learner_id)
+            if cached is not None and cached.inputs == inputs:
+                self._cache.move_to_end(learner_id)
+                return cached
+        stored = self.accounts.stored_passport(learner_id)
+        if stored is None or stored.inputs != inputs:
+            return None
+        return self._remember(learner_id, StoredLearnerPassport(_STORED.validate_python(stored.passport),
+                                                                stored.public, stored.inputs, stored.version))
+
+    def _build(self, learner_id: str) -> StoredLearnerPassport:
+        matcher = self.matcher.matcher
+        stamps = self.accounts.held_stamps(learner_id)
+        documents = {d.id: d for d in self.accounts.held(learner_id)}
+        trust_fingerprint = self.trust_fingerprint
+        credentials: list[Credential] = []
+        held: list[HeldDocument] = []
+        rejected: list[RejectedHeld] = []
+        for held_id, _mapped_with, _verified_with in stamps:
+            document = documents.get(held_id)
+            if document is None:
+                continue  # removed since the stamps were read: the next read builds again
+            try:
+                credential = self._credential(document, trust_fingerprint)
+            except CredentialError as exc:
+                rejected.append(RejectedHeld(document.id, document.title, exc.problem))
+                continue
+            if document.mapped_with != matcher.fingerprint_:
+                links = credential_links(credential, matcher)
+                self.accounts.remap_held(document.id, links, matcher.fingerprint_)
+                document = replace(document, links=links, mapped_with=matcher.fingerprint_)
+            credentials.append(credential)
+            held.append(document)
+        catalogue_ids = sorted({c.achievement.id for c in credentials if c.achievement.id})
+        # The digest is taken of what was read before building, so a change made meanwhile
+        # leaves it behind and the next read builds again.
+        inputs = self._inputs(learner_id, matcher.fingerprint_, self.accounts.held_stamps(learner_id), catalogue_ids)
+        passport = build_passport(credentials, matcher, catalogue=self.store,
+                                  holder=self.accounts.identifiers(learner_id), mapped=[d.links for d in held])
+        built = LearnerPassport(learner_id, passport, tuple(d.id for d in held), tuple(rejected))
+        stored = self.accounts.store_passport(learner_id, inputs=inputs, matcher=matcher.fingerprint_,
+                                              catalogue_ids=catalogue_ids,
+                                              passport=_STORED.dump_python(built, mode="json"),
+                                              public=self.render(built))
+        return self._remember(learner_id, StoredLearnerPassport(built, stored.public, inputs, stored.version))
+
+    def _credential(self, document: HeldDocument, trust_fingerprint: str) -> Credential:
+        """A held credential read from its document, with the signature check stored for the
+        trust list of the day or, when the list changed, checked again and stored."""
+        known = document.verification if document.verified_with == trust_fingerprint else None
+        if known is not None and "rejected" in known:
+            raise VerificationError(known["rejected"])
+        if known is not None:
+            credential = read_held(document.document, source=document.title, store=self.store)
+            return replace(credential, verification=Verification(**known))
+        try:
+            credential = read_held(document.document, source=document.title, store=self.store, trust=self.trust)
+        except VerificationError as exc:
+            self.accounts.keep_verification(document.id, {"rejected": exc.problem}, trust_fingerprint)
+            raise
+        self.accounts.keep_verification(document.id, asdict(credential.verification), trust_fingerprint)
+        return credential
+
+    def _inputs(self, learner_id: str, matcher: str, stamps: Sequence[tuple[str, str | None, str | None]],
+                catalogue_ids: Iterable[str]) -> str:
+        revisions = self.store.revisions(catalogue_ids)
+        inputs = [PASSPORT_FORMAT, matcher, self.trust_fingerprint,
+                  list(self.accounts.identifiers(learner_id)), [list(stamp) for stamp in stamps],
+                  sorted(revisions.items())]
+        return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:32]
+
+    def _remember(self, learner_id: str, stored: StoredLearnerPassport) -> StoredLearnerPassport:
+        with self._guard:
+            self._cache[learner_id] = stored
+            self._cache.move_to_end(learner_id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return stored
+
+    def _lock_of(self, learner_id: str) -> threading.Lock:
+        with self._guard:
+            return self._building.setdefault(learner_id, threading.Lock())
 
 
 def held_links(document: RawCredential, matcher: Matcher, *, source: str, store: CatalogueStore,

@@ -26,12 +26,12 @@ from api.schemas import (
     ConceptRef,
     HeldCredentialPublic,
     Page,
+    PassportPublic,
     PassportSkillPublic,
     ReceivedConsentPublic,
     SharedPassportPublic,
     SharedSkill,
 )
-from api.wallet import learner_passport
 from skillmatch.candidates import CandidateIndex
 from skillmatch.service import resolve_role
 from skillmatch.store.accounts import Consent
@@ -46,7 +46,7 @@ def shared_passport(learner_id: str, employer: CurrentEmployer, services: Servic
     consent = services.accounts.consent(learner_id, employer.id)
     if consent is None:
         raise HTTPException(404, f"no passport {learner_id!r} is shared with you")
-    public = learner_passport(learner_id, services).public()
+    public = PassportPublic.model_validate_json(services.passports.read(learner_id).public)
     skills = claimed = None
     if "skills" in consent.scope:
         def shared(held: list[PassportSkillPublic]) -> list[SharedSkill]:
@@ -76,7 +76,7 @@ def candidates(body: CandidatesCreate, employer: CurrentEmployer, services: Serv
     matcher = services.matcher
     role = resolve_role(body.role, matcher, kind=body.kind)
     consents = [c for c in services.accounts.consents_to(employer.id, accepted=True) if "skills" in c.scope]
-    profiles = {c.learner_id: learner_passport(c.learner_id, services).profile(evidence="evidence" in c.scope,
+    profiles = {c.learner_id: services.passports.read(c.learner_id).passport.profile(evidence="evidence" in c.scope,
                                                                                claimed=body.include_claimed)
                 for c in consents}
     names = {c.learner_id: c.learner_name for c in consents}

@@ -6,12 +6,22 @@ Only a learner's own token reaches these paths, and they name no learner: there 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import AccountsDep, BudgetDep, CatalogueDep, CurrentLearner, PageDep, ServicesDep, rate_limited
+from api.deps import (
+    AccountsDep,
+    BudgetDep,
+    CatalogueDep,
+    CurrentLearner,
+    PageDep,
+    PassportsDep,
+    ServicesDep,
+    rate_limited,
+)
 from api.errors import documented
 from api.schemas import (
     ConsentCreate,
@@ -25,7 +35,7 @@ from api.schemas import (
     PlanPublic,
     VerificationPublic,
 )
-from api.wallet import learner_passport, upload_text
+from api.wallet import upload_text
 from skillmatch.catalogue import offered_credentials, outcome_texts
 from skillmatch.credentials import Verification
 from skillmatch.errors import CredentialError
@@ -64,17 +74,29 @@ def add_credential(body: UploadedCredential, learner: CurrentLearner, services: 
     links = credential_links(credential, services.matcher)
     held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
                                       credential_id=credential.id, links=links,
-                                      mapped_with=services.matcher.fingerprint_)
+                                      mapped_with=services.matcher.fingerprint_,
+                                      verification=asdict(credential.verification),
+                                      verified_with=services.passports.trust_fingerprint)
     return HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
                                  format=credential.format.value, verification=_verification(credential.verification),
                                  added_at=held.added_at)
 
 
-@router.get("", response_model=PassportPublic)
-def get_passport(learner: CurrentLearner, services: ServicesDep) -> PassportPublic:
+@router.get("", response_model=PassportPublic, responses={304: {"description": "Unchanged since the ETag given"}})
+def get_passport(learner: CurrentLearner, passports: PassportsDep,
+                 if_none_match: Annotated[str | None, Header(description="The ETag of the passport you hold: "
+                                                                        "304 while it is current.")] = None,
+                 ) -> Response:
     """The passport: every ESCO skill the held credentials prove, by pillar, with the evidence;
-    below it each outcome's best suggestion that is not proven."""
-    return learner_passport(learner.id, services).public()
+    below it each outcome's best suggestion that is not proven. It is built when what it is made
+    of changes (a credential added or removed, a review, a re-mapping, a new trust list) and read
+    as stored; its ETag names that version."""
+    stored = passports.read(learner.id)
+    etag = f'"{stored.inputs}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")} | {"*"}:
+        return Response(status_code=304, headers=headers)
+    return Response(stored.public, media_type="application/json", headers=headers)
 
 
 @router.delete("/credentials/{held_id}", status_code=204, responses=documented(404))
@@ -89,11 +111,11 @@ def remove_credential(held_id: str, learner: CurrentLearner, accounts: AccountsD
             responses={200: {"content": {"application/json": {"schema": {"type": "object"}},
                                          "application/ld+json": {"schema": {"type": "object"}}},
                              "description": "The passport as JSON, or as JSON-LD (ESCO URIs, SKOS labels)"}})
-def export_passport(learner: CurrentLearner, services: ServicesDep,
+def export_passport(learner: CurrentLearner, passports: PassportsDep,
                     fmt: Annotated[Literal["json", "jsonld"], Query(alias="format")] = "json") -> JSONResponse:
     """The passport as a file: ``json`` as ``skillmatch passport build --json`` writes it (so
     ``skillmatch candidates`` reads it), or ``jsonld``."""
-    passport = learner_passport(learner.id, services).passport
+    passport = passports.read(learner.id).passport.passport
     if fmt == "jsonld":
         return JSONResponse(passport.to_jsonld(), media_type="application/ld+json",
                             headers={"Content-Disposition": 'attachment; filename="passport.jsonld"'})
@@ -104,9 +126,9 @@ def export_passport(learner: CurrentLearner, services: ServicesDep,
 def gap(occupation: Occupation, learner: CurrentLearner, services: ServicesDep) -> GapPublic:
     """What an occupation needs that the passport does not prove yet: each essential and optional
     skill held, partly held (through a related skill) or missing, with the reason."""
-    target = resolve_occupation(occupation, services.matcher)
-    profile = learner_passport(learner.id, services).profile()
-    result = occupation_gap(profile, target.uri, services.matcher.taxonomy)
+    target = resolve_occupation(occupation, services.loading)
+    profile = services.passports.read(learner.id).passport.profile()
+    result = occupation_gap(profile, target.uri, services.taxonomy)
     return GapPublic.model_validate({**result.to_dict(), "read_as": target.read_as})
 
 
@@ -115,10 +137,10 @@ def fit(learner: CurrentLearner, services: ServicesDep, catalogue: CatalogueDep,
         top: Annotated[int, Query(ge=1, le=100, description="Occupations to list in each part.")] = 10,
         ) -> FitsPublic:
     """The ESCO occupations the passport fits now, and those one or two catalogue credentials away."""
-    wallet = learner_passport(learner.id, services)
+    wallet = services.passports.read(learner.id).passport
     offer = offered_credentials(catalogue)
     held = {c.achievement_id for c in wallet.passport.credentials if c.achievement_id}
-    now, reachable = occupation_fit(wallet.profile(), services.matcher.taxonomy, offer=offer, top=top, held=held)
+    now, reachable = occupation_fit(wallet.profile(), services.taxonomy, offer=offer, top=top, held=held)
     return FitsPublic.model_validate({"now": [f.to_dict() for f in now],
                                       "reachable": [f.to_dict() for f in reachable]})
 
@@ -136,12 +158,12 @@ def recommendations(
 ) -> PlanPublic:
     """The catalogue credentials that close the gap to an occupation, best first, each with the
     missing skills it covers and why it ranks where it does, and the plan as a pathway."""
-    target = resolve_occupation(occupation, services.matcher)
-    wallet = learner_passport(learner.id, services)
+    target = resolve_occupation(occupation, services.loading)
+    wallet = services.passports.read(learner.id).passport
     profile = wallet.profile()
     offer = offered_credentials(catalogue)
     constraints = learner_constraints(wallet.passport, max_ects=max_ects, max_eqf=max_eqf, languages=lang)
-    taxonomy = services.matcher.taxonomy
+    taxonomy = services.taxonomy
     plan = recommend(profile, target.uri, offer, taxonomy, constraints=constraints, limit=limit)
     steps = pathway(profile, target.uri, offer, taxonomy, constraints=constraints)
     data = plan.to_dict()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentPrincipal, MatcherDep, PageDep
+from api.deps import CurrentPrincipal, PageDep, TaxonomyDep
 from api.errors import documented
 from api.schemas import ConceptPublic, ConceptRef, Page, SearchHitPublic
 from skillmatch.taxonomy import ConceptKind, Taxonomy
@@ -19,10 +19,9 @@ Lang = Annotated[str, Query(min_length=2, max_length=16, description="Language o
 
 
 @router.get("/concepts/{uri:path}", response_model=ConceptPublic, responses=documented(404))
-def get_concept(uri: str, matcher: MatcherDep, _principal: CurrentPrincipal, lang: Lang = "en") -> ConceptPublic:
+def get_concept(uri: str, taxonomy: TaxonomyDep, _principal: CurrentPrincipal, lang: Lang = "en") -> ConceptPublic:
     """One ESCO concept by its URI, or by the URI's part after ``http://data.europa.eu/esco/``
     (``skill/<uuid>``): labels in every loaded language, hierarchy, and an occupation's skills."""
-    taxonomy = matcher.taxonomy
     concept = taxonomy.get(uri if uri.startswith(("http://", "https://")) else ESCO_BASE + uri)
     view = ConceptPublic(
         uri=concept.uri, kind=concept.kind.value, label=concept.label(lang), preferred=concept.preferred,
@@ -42,7 +41,7 @@ def get_concept(uri: str, matcher: MatcherDep, _principal: CurrentPrincipal, lan
 @router.get("/search", response_model=Page[SearchHitPublic])
 def search(
     q: Annotated[str, Query(min_length=1, max_length=500, description="Words of a label, in any language.")],
-    matcher: MatcherDep,
+    taxonomy: TaxonomyDep,
     _principal: CurrentPrincipal,
     page: PageDep,
     kind: Annotated[list[ConceptKind] | None, Query(description="Only these kinds (repeatable).")] = None,
@@ -51,7 +50,6 @@ def search(
 ) -> Page[SearchHitPublic]:
     """Concepts by label: exact label first, then labels starting with the words, then labels
     holding all of them (the last word may be a prefix)."""
-    taxonomy = matcher.taxonomy
     hits = taxonomy.search(q, lang=lang, kinds=kind, limit=len(taxonomy))
     return Page(data=[SearchHitPublic(uri=h.uri, kind=h.kind.value, label=h.label, lang=h.lang, matched=h.matched,
                                       score=round(h.score, 3)) for h in page.of(hits)],

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from skillmatch.cli.common import DataDir, EncoderOption, data_dir_of, err, errors, load_matcher
+from skillmatch.cli.common import DataDir, EncoderOption, data_dir_of, err, errors
 from skillmatch.cli.credentials import DatabaseUrl, TrustOption
 from skillmatch.config import Settings
 from skillmatch.encoder import DEFAULT_ENCODER
@@ -16,6 +16,8 @@ from skillmatch.errors import ConfigurationError
 
 #: The principal the admin token file stands for.
 ADMIN_NAME = "admin"
+#: Seconds a worker process may leave uvicorn's health check unanswered before it is restarted.
+WORKER_HEALTHCHECK_S = 60
 
 AdminTokenFile = Annotated[
     Path | None,
@@ -28,7 +30,8 @@ AdminTokenFile = Annotated[
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (more than 1 needs PostgreSQL).", min=1)] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes, each with its own matcher (SQLite or PostgreSQL).",
+                                         min=1)] = 1,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     encoder: EncoderOption = DEFAULT_ENCODER,
@@ -37,8 +40,8 @@ def serve(
 ) -> None:
     """Start the HTTP API (OpenAPI docs at /docs, the passport page at /passport) on the embedded
     defaults: the taxonomy store in the data folder (built from $SKILLMATCH_ESCO or ../shared/esco
-    when missing) and the catalogue in SQLite there; --database-url runs it on PostgreSQL, where
-    several --workers may share the database.
+    when missing) and the catalogue in SQLite there (--database-url: PostgreSQL); several --workers
+    share the database.
 
     Every path needs an API token ('Authorization: Bearer <token>'); an admin makes them (POST /v1/principals).
     The first admin's token comes from --admin-token-file: a new token is written there on the first start.
@@ -47,7 +50,6 @@ def serve(
         settings = Settings()
         target = data_dir_of(data_dir)
         url = database_url or settings.database_url
-        _check_workers(url, target, workers)
         # Worker processes build their own app from the environment: hand the options down there.
         os.environ["SKILLMATCH_DATA_DIR"] = str(target)
         os.environ["SKILLMATCH_ENCODER"] = encoder
@@ -76,21 +78,16 @@ def serve(
         from api.config import ApiSettings
         from api.main import create_app
 
+        err.print("the service answers at once; what needs the matcher waits until it has loaded "
+                  "(the first start encodes every ESCO label: minutes)")
         if workers == 1:
-            app = create_app(ApiSettings(), matcher=load_matcher(target, encoder))
-            uvicorn.run(app, host=host, port=port)
+            uvicorn.run(create_app(ApiSettings()), host=host, port=port)
         else:
-            uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
-
-
-def _check_workers(url: str | None, data_dir: Path, workers: int) -> None:
-    from skillmatch.store import database_url
-
-    if workers > 1 and database_url(url, data_dir).startswith("sqlite"):
-        raise ConfigurationError(
-            f"--workers {workers} needs PostgreSQL: SQLite takes one writer at a time, and several worker "
-            "processes writing to it would fail with 'database is locked'. Run --workers 1, or put the "
-            "catalogue in PostgreSQL with --database-url postgresql://user:password@host/db")
+            # uvicorn kills a worker that leaves its health check unanswered for 5 s; a worker
+            # matching on a busy machine (or loading its matcher) can hold the interpreter that
+            # long, so only one silent for a minute counts as hung.
+            uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
 
 def _admin_token(path: Path) -> str:

@@ -88,6 +88,13 @@ class TrustList:
                         raise ConfigurationError(f"{where}.keys[{j}]: key id {key.id} is listed twice")
                     self._keys[key.id] = key
 
+    @property
+    def fingerprint(self) -> str:
+        """What the list trusts, as a digest: a verification stored under another fingerprint was
+        made against other keys and is checked again."""
+        listed = [[i.id, i.name, list(i.keys)] for i in sorted(self.issuers.values(), key=lambda i: i.id)]
+        return sha256(json.dumps(listed, sort_keys=True).encode()).hexdigest()[:32]
+
     @staticmethod
     def _parse_key(issuer: TrustedIssuer, jwk: Any, where: str) -> _Key:
         if not isinstance(jwk, Mapping):

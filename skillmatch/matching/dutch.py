@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from simplemma.strategies import DictionaryLookupStrategy
+from typing import TYPE_CHECKING
 
 from skillmatch.glossary import dutch_lemmas
 from skillmatch.matching.phrase import Phrase, split_examples, strip_frames, tidy
+
+if TYPE_CHECKING:
+    from simplemma.strategies import DictionaryLookupStrategy
 
 #: Dutch words that open the frame before a finite verb ("De student voert ... uit").
 _NL_PRONOUNS = frozenset({"je", "jij", "u", "hij", "zij", "ze", "we", "wij"})
@@ -46,6 +48,10 @@ _NL_FRAMES = (
 
 @lru_cache(maxsize=1)
 def _dictionary() -> DictionaryLookupStrategy:
+    # Imported here: simplemma's import reads rules for every language it knows (0.15-0.3 s),
+    # which a service answering reads before its matcher is loaded would pay at start.
+    from simplemma.strategies import DictionaryLookupStrategy
+
     return DictionaryLookupStrategy()
 
 

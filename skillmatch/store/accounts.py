@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from skillmatch.domain import SkillLink
 from skillmatch.errors import DuplicateError, InputError, with_article
 from skillmatch.store.catalogue import _utc, link_columns, link_from_columns
-from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PrincipalRow
+from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PassportRow, PrincipalRow
 from skillmatch.store.transaction import transaction
 
 Role = Literal["learner", "employer", "institution", "admin"]
@@ -88,6 +88,27 @@ class HeldDocument:
     added_at: datetime
     links: tuple[SkillLink, ...] = ()
     mapped_with: str | None = None
+    #: Its signature check as the trust list ``verified_with`` (a fingerprint) gave it: a
+    #: verification's fields, or ``{"rejected": why}``; None: not checked yet.
+    verification: dict | None = None
+    verified_with: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPassport:
+    """A learner's passport as last built, and the digest of the inputs it was built from."""
+
+    learner_id: str
+    version: int
+    inputs: str
+    #: The fingerprint of the matcher it was built with.
+    matcher: str
+    #: The catalogue credentials it looked up (held or not): their revisions are among its inputs.
+    catalogue_ids: tuple[str, ...]
+    built_at: datetime
+    passport: dict
+    #: The JSON the API answers with.
+    public: str
 
 
 @dataclass(frozen=True)
@@ -261,9 +282,11 @@ class AccountStore:
     # -- held credentials ---------------------------------------------------------------------
 
     def add_held(self, learner_id: str, *, document: str, title: str, credential_id: str | None = None,
-                 links: Sequence[SkillLink] = (), mapped_with: str | None = None) -> HeldDocument:
-        """Keep a credential in a learner's passport, with its skills as ``mapped_with`` mapped them;
-        the same credential (by its id) only once."""
+                 links: Sequence[SkillLink] = (), mapped_with: str | None = None,
+                 verification: dict | None = None, verified_with: str | None = None) -> HeldDocument:
+        """Keep a credential in a learner's passport, with its skills as ``mapped_with`` mapped them
+        and its signature check as the trust list ``verified_with`` gave it; the same credential
+        (by its id) only once."""
         with self._session() as session:
             _learner(session, learner_id)
             if credential_id is not None and session.scalar(
@@ -272,7 +295,8 @@ class AccountStore:
                 raise DuplicateError(f"the credential {credential_id} is in the passport already")
             row = HeldCredentialRow(id=str(uuid.uuid4()), learner_id=learner_id, credential_id=credential_id,
                                     document=document, title=title, added_at=datetime.now(UTC),
-                                    links=[link_columns(link) for link in links], mapped_with=mapped_with)
+                                    links=[link_columns(link) for link in links], mapped_with=mapped_with,
+                                    verification=verification, verified_with=verified_with)
             session.add(row)
             session.flush()
             return _held(row)
@@ -284,6 +308,23 @@ class AccountStore:
             row = session.get(HeldCredentialRow, held_id)
             if row is not None:
                 row.links, row.mapped_with = [link_columns(link) for link in links], mapped_with
+
+    def keep_verification(self, held_id: str, verification: dict, verified_with: str) -> None:
+        """Store a held credential's signature check made against the trust list ``verified_with``."""
+        with self._session() as session:
+            row = session.get(HeldCredentialRow, held_id)
+            if row is not None:
+                row.verification, row.verified_with = verification, verified_with
+
+    def held_stamps(self, learner_id: str) -> list[tuple[str, str | None, str | None]]:
+        """``(id, mapped_with, verified_with)`` of a learner's credentials in the order they were
+        added: what a stored passport checks its held credentials by, without their documents."""
+        with self._session() as session:
+            rows = session.execute(select(HeldCredentialRow.id, HeldCredentialRow.mapped_with,
+                                          HeldCredentialRow.verified_with)
+                                   .where(HeldCredentialRow.learner_id == learner_id)
+                                   .order_by(HeldCredentialRow.added_at, HeldCredentialRow.id))
+            return [tuple(row) for row in rows]  # type: ignore[misc]
 
     def held(self, learner_id: str) -> list[HeldDocument]:
         """A learner's credentials, in the order they were added."""
@@ -300,6 +341,36 @@ class AccountStore:
                 return False
             session.delete(row)
             return True
+
+    # -- stored passports ---------------------------------------------------------------------
+
+    def passport_stamp(self, learner_id: str) -> tuple[str, str, tuple[str, ...]] | None:
+        """``(inputs, matcher, catalogue_ids)`` of a learner's stored passport, without the passport."""
+        with self._session() as session:
+            row = session.execute(select(PassportRow.inputs, PassportRow.matcher, PassportRow.catalogue_ids)
+                                  .where(PassportRow.learner_id == learner_id)).first()
+            return (row.inputs, row.matcher, tuple(row.catalogue_ids)) if row is not None else None
+
+    def stored_passport(self, learner_id: str) -> StoredPassport | None:
+        with self._session() as session:
+            row = session.get(PassportRow, learner_id)
+            return _stored(row) if row is not None else None
+
+    def store_passport(self, learner_id: str, *, inputs: str, matcher: str, catalogue_ids: Sequence[str],
+                       passport: dict, public: str) -> StoredPassport:
+        """Keep a learner's newly built passport in place of the last one, one version on."""
+        with self._session() as session:
+            row = session.get(PassportRow, learner_id, with_for_update=True)
+            if row is None:
+                _learner(session, learner_id)
+                row = PassportRow(learner_id=learner_id, version=0)
+                session.add(row)
+            row.version += 1
+            row.inputs, row.matcher, row.catalogue_ids = inputs, matcher, list(catalogue_ids)
+            row.passport, row.public = passport, public
+            row.built_at = datetime.now(UTC)
+            session.flush()
+            return _stored(row)
 
     # -- consents -----------------------------------------------------------------------------
 
@@ -485,7 +556,14 @@ def _held(row: HeldCredentialRow) -> HeldDocument:
     return HeldDocument(id=row.id, learner_id=row.learner_id, credential_id=row.credential_id,
                         document=row.document, title=row.title, added_at=_utc(row.added_at),
                         links=tuple(link_from_columns(columns) for columns in row.links or ()),
-                        mapped_with=row.mapped_with)
+                        mapped_with=row.mapped_with, verification=row.verification,
+                        verified_with=row.verified_with)
+
+
+def _stored(row: PassportRow) -> StoredPassport:
+    return StoredPassport(learner_id=row.learner_id, version=row.version, inputs=row.inputs, matcher=row.matcher,
+                          catalogue_ids=tuple(row.catalogue_ids), built_at=_utc(row.built_at),
+                          passport=row.passport, public=row.public)
 
 
 def _consent(row: ConsentRow) -> Consent:

@@ -37,6 +37,9 @@ class CredentialRow(Base):
     source: Mapped[str | None] = mapped_column(Text)
     #: Fingerprint of the matcher (taxonomy, encoder, settings) that made the inferred links.
     mapped_with: Mapped[str | None] = mapped_column(String(64))
+    #: Counts every change a passport holding the credential must follow: a new document, a
+    #: re-mapping, a review, a confirmed award.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -140,8 +143,8 @@ class HolderIdentifierRow(Base):
 
 class HeldCredentialRow(Base):
     """A credential a learner added to their passport, kept as the document they uploaded (JSON
-    text or a compact VC-JWT) so it is read, and its signature checked, again for every passport;
-    its ESCO skills are mapped once, when it is added (``links``: a list of skill links, empty
+    text or a compact VC-JWT) so that the passport can be built again from it when its inputs
+    change; its ESCO skills are mapped once, when it is added (``links``: a list of skill links, empty
     where the catalogue maps the credential), by the matcher ``mapped_with`` names."""
 
     __tablename__ = "held_credential"
@@ -156,6 +159,29 @@ class HeldCredentialRow(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     links: Mapped[list | None] = mapped_column(JSON)
     mapped_with: Mapped[str | None] = mapped_column(String(32))
+    #: The outcome of its signature check, kept until the trust list (``verified_with``, its
+    #: fingerprint) changes: a verification, or ``{"rejected": why}``.
+    verification: Mapped[dict | None] = mapped_column(JSON)
+    verified_with: Mapped[str | None] = mapped_column(String(64))
+
+
+class PassportRow(Base):
+    """A learner's passport as last built: ``passport`` the domain object (for gaps, fits,
+    recommendations and rankings), ``public`` the JSON the API answers with, ``inputs`` the digest
+    of everything it was built from (held credentials, the catalogue records of ``catalogue_ids``,
+    the learner's identifiers, the trust list, the matcher). ``version`` counts the rebuilds."""
+
+    __tablename__ = "passport"
+
+    learner_id: Mapped[str] = mapped_column(ForeignKey("principal.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    inputs: Mapped[str] = mapped_column(String(64))
+    #: The fingerprint of the matcher it was built with.
+    matcher: Mapped[str] = mapped_column(String(32))
+    catalogue_ids: Mapped[list] = mapped_column(JSON)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    passport: Mapped[dict] = mapped_column(JSON)
+    public: Mapped[str] = mapped_column(Text)
 
 
 class ConsentRow(Base):
