@@ -26,6 +26,9 @@ class ApiSettings(Settings):
     one into the catalogue, ranking candidates) allow each principal ``rate_limit_burst`` calls at
     once (enough to add a wallet of ten badges), refilled at ``rate_limit_per_minute`` a minute (0:
     no limit). Each worker process counts on its own, so ``--workers 4`` allows four times as many.
+
+    Matching requests run one at a time per worker process, in arrival order
+    (``SKILLMATCH_MATCH_BATCH_WINDOW_MS`` > 0 batches those that arrive together).
     """
 
     encoder: str = DEFAULT_ENCODER
@@ -37,3 +40,6 @@ class ApiSettings(Settings):
     match_max_outcomes: int = Field(default=200, ge=1)
     rate_limit_per_minute: float = Field(default=10, ge=0)
     rate_limit_burst: int = Field(default=10, ge=1)
+    #: Matching requests arriving within this many milliseconds share one matcher call (see
+    #: :mod:`skillmatch.matching.queue`): more throughput, but answers that shift with the batch.
+    match_batch_window_ms: float = Field(default=0, ge=0, le=1000)

@@ -18,6 +18,7 @@ from skillmatch.credentials import TrustList
 from skillmatch.errors import with_article
 from skillmatch.matching import Matcher
 from skillmatch.matching.background import BackgroundMatcher
+from skillmatch.matching.queue import MatchQueue
 from skillmatch.service import LearnerPassports
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore, Principal, Role
@@ -41,6 +42,8 @@ class Services:
     budget: MatchBudget
     limiter: RateLimiter
     passports: LearnerPassports
+    #: Matching requests, run in turn on one thread of this process.
+    matching: MatchQueue
 
     @property
     def matcher(self) -> Matcher:

@@ -24,6 +24,7 @@ from skillmatch import __version__
 from skillmatch.credentials import TrustList
 from skillmatch.matching import Matcher
 from skillmatch.matching.background import BackgroundMatcher
+from skillmatch.matching.queue import MatchQueue
 from skillmatch.service import LearnerPassports
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
@@ -67,6 +68,7 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
             app.state.services = Services(
                 settings=settings, store=store, accounts=accounts, loading=background, trust=trust,
                 passports=LearnerPassports(accounts, store, background, trust, render=passport_json),
+                matching=MatchQueue(lambda: background.matcher, window_s=settings.match_batch_window_ms / 1000),
                 budget=MatchBudget(max_texts=settings.match_max_texts, max_text_chars=settings.match_max_text_chars,
                                    max_chars=settings.match_max_chars, max_outcomes=settings.match_max_outcomes),
                 limiter=RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst))

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import BudgetDep, CostlyCaller, MatcherDep
+from api.deps import BudgetDep, CostlyCaller, ServicesDep
 from api.errors import documented
 from api.schemas import MatchCreate, MatchPublic, Page, Problem, TextMatches
 from skillmatch.matching import Match
@@ -28,19 +28,19 @@ router = APIRouter(prefix="/match", tags=["matching"], responses={**_BUDGET, **d
 
 
 @router.post("/skills", response_model=Page[TextMatches])
-def match_skills(body: MatchCreate, matcher: MatcherDep, budget: BudgetDep, _caller: CostlyCaller,
+def match_skills(body: MatchCreate, services: ServicesDep, budget: BudgetDep, _caller: CostlyCaller,
                  ) -> Page[TextMatches]:
     """The ESCO skills of each text, best first. A text is an outcome block: it is split into single
     outcomes, each matched on its own, and every skill names the outcome that gave it."""
-    return _page(body.texts, matcher.match_outcomes_batch(budget.outcomes(body.texts), top_k=body.top_k))
+    return _page(body.texts, services.matching.outcomes(budget.outcomes(body.texts), top_k=body.top_k))
 
 
 @router.post("/occupations", response_model=Page[TextMatches])
-def match_occupations(body: MatchCreate, matcher: MatcherDep, budget: BudgetDep, _caller: CostlyCaller,
+def match_occupations(body: MatchCreate, services: ServicesDep, budget: BudgetDep, _caller: CostlyCaller,
                       ) -> Page[TextMatches]:
     """The ESCO occupations of each text (a job title, or a vacancy whose first line is its title)."""
     budget.check(body.texts)
-    return _page(body.texts, matcher.match_occupations_batch(body.texts, top_k=body.top_k))
+    return _page(body.texts, services.matching.occupations(body.texts, top_k=body.top_k))
 
 
 def _page(texts: list[str], ranked: list[list[Match]]) -> Page[TextMatches]:

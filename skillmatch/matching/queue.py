@@ -1,0 +1,126 @@
+"""Matching requests of a service, run one batch at a time on one thread.
+
+A service answers many requests at once, but matching is CPU work: requests that each run the
+encoder on their own threads only take the cores from one another, and from the reads (stored
+passports, gaps) that need a moment of the interpreter between them. Here they wait their turn
+in one queue, so one matching call runs at a time per process and reads stay quick.
+
+``window_s`` > 0 also batches requests that arrive within that window into one matcher call,
+which shares the encoder's calls among them: about 3x the throughput of requests of one outcome
+each (benchmarks/RESULTS.md). It is off by default because the int8 encoder quantizes each batch
+as a whole, so an outcome's scores then shift with the requests it happens to share a batch with
+(top-5 order changed for 27 of 48 outcomes, confidences by up to 0.08): the same text would not
+always get the same answer.
+
+>>> queue = MatchQueue(lambda: matcher)                  # doctest: +SKIP
+>>> queue.outcomes([["Je installeert zonnepanelen."]])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from skillmatch.matching.decision import Match
+    from skillmatch.matching.matcher import Matcher
+
+Kind = Literal["outcomes", "occupations"]
+
+
+@dataclass
+class _Job:
+    kind: Kind
+    top_k: int
+    #: Outcome blocks (``outcomes``) or texts (``occupations``).
+    items: Sequence
+    done: Future = field(default_factory=Future)
+
+
+class MatchQueue:
+    """Requests to the matcher ``matcher()`` gives, run in arrival order on one daemon thread;
+    with ``window_s``, those of one kind and ``top_k`` that arrive within it run as one call of
+    at most ``max_items`` items."""
+
+    def __init__(self, matcher: Callable[[], Matcher], *, window_s: float = 0.0, max_items: int = 256) -> None:
+        if window_s < 0 or max_items < 1:
+            raise ValueError("window_s must be >= 0 and max_items >= 1")
+        self.matcher, self.window_s, self.max_items = matcher, window_s, max_items
+        self._jobs: deque[_Job] = deque()
+        self._arrived = threading.Condition()
+        self._thread: threading.Thread | None = None
+        #: How many matcher calls ran, and for how many requests: what batching shared.
+        self.calls = self.requests = 0
+
+    def outcomes(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10) -> list[list[Match]]:
+        """:meth:`Matcher.match_outcomes_batch` of ``blocks``, in turn."""
+        return self._submit(_Job("outcomes", top_k, blocks))
+
+    def occupations(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
+        """:meth:`Matcher.match_occupations_batch` of ``texts``, in turn."""
+        return self._submit(_Job("occupations", top_k, texts))
+
+    def _submit(self, job: _Job) -> list[list[Match]]:
+        with self._arrived:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="matching", daemon=True)
+                self._thread.start()
+            self._jobs.append(job)
+            self._arrived.notify()
+        return job.done.result()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._next_batch()
+            self.calls += 1
+            self.requests += len(batch)
+            try:
+                results = self._match(batch[0].kind, batch[0].top_k, [item for job in batch for item in job.items])
+            except Exception as exc:  # noqa: BLE001 - handed to the request that caused it
+                if len(batch) == 1:
+                    batch[0].done.set_exception(exc)
+                    continue
+                # Each again on its own: one request's bad input must not fail the others.
+                for job in batch:
+                    try:
+                        job.done.set_result(self._match(job.kind, job.top_k, job.items))
+                    except Exception as own:  # noqa: BLE001 - handed to the request that caused it
+                        job.done.set_exception(own)
+                continue
+            start = 0
+            for job in batch:
+                job.done.set_result(results[start:start + len(job.items)])
+                start += len(job.items)
+
+    def _next_batch(self) -> list[_Job]:
+        with self._arrived:
+            while not self._jobs:
+                self._arrived.wait()
+            first = self._jobs.popleft()
+            batch, size = [first], len(first.items)
+            deadline = time.monotonic() + self.window_s
+            while self.window_s > 0 and size < self.max_items:
+                fitting = next((j for j in self._jobs if (j.kind, j.top_k) == (first.kind, first.top_k)
+                                and size + len(j.items) <= self.max_items), None)
+                if fitting is not None:
+                    self._jobs.remove(fitting)
+                    batch.append(fitting)
+                    size += len(fitting.items)
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._arrived.wait(left)
+            return batch
+
+    def _match(self, kind: Kind, top_k: int, items: Sequence) -> list[list[Match]]:
+        matcher = self.matcher()
+        if kind == "outcomes":
+            return matcher.match_outcomes_batch(items, top_k=top_k)
+        return matcher.match_occupations_batch(items, top_k=top_k)
+
