@@ -132,7 +132,7 @@ class LiveServer:
         self._socket.close()
 
 
-def start_serve(workdir: Path, workers: int) -> tuple[str, subprocess.Popen, IO[str]]:
+def start_serve(workdir: Path, workers: int, batch_window_ms: float = 0) -> tuple[str, subprocess.Popen, IO[str]]:
     """``skillmatch serve`` started on the SQLite catalogue and admin token file of ``workdir``
     (made on the first start, reused later); its base URL, process and open log."""
     base_url = f"http://127.0.0.1:{free_port()}"
@@ -142,7 +142,9 @@ def start_serve(workdir: Path, workers: int) -> tuple[str, subprocess.Popen, IO[
          "--database-url", f"sqlite:///{workdir / 'catalogue.sqlite'}", "--trust", str(TRUST),
          "--admin-token-file", str(workdir / "admin-token"), "--workers", str(workers)],
         # The load is one learner's: measured without the per-principal rate limit.
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "SKILLMATCH_RATE_LIMIT_PER_MINUTE": "0"})
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "SKILLMATCH_RATE_LIMIT_PER_MINUTE": "0",
+             "SKILLMATCH_MATCH_BATCH_WINDOW_MS": str(batch_window_ms)})
     return base_url, process, log
 
 
@@ -178,12 +180,12 @@ def cold_start(workdir: Path, learner_token: str, *, workers: int, timeout_s: fl
 
 
 @contextmanager
-def service_process(workdir: Path, *, workers: int = 1, start_timeout_s: float = 600.0
+def service_process(workdir: Path, *, workers: int = 1, batch_window_ms: float = 0, start_timeout_s: float = 600.0
                     ) -> Iterator[tuple[str, str, str]]:
     """``skillmatch serve`` (``workers`` processes) on a free loopback port with a new SQLite catalogue in ``workdir``;
     yields its base URL, the admin's token and the database URL. Its log goes to ``workdir/serve.log``."""
     database, token_file = f"sqlite:///{workdir / 'catalogue.sqlite'}", workdir / "admin-token"
-    base_url, process, log = start_serve(workdir, workers)
+    base_url, process, log = start_serve(workdir, workers, batch_window_ms)
     try:
         deadline = time.monotonic() + start_timeout_s
         while not token_file.exists() or not token_file.read_text().strip():
@@ -389,6 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="CI size: short runs, few clients, the part of the catalogue the wallet uses.")
     parser.add_argument("--workers", type=int, default=2, help="Worker processes of the service (default 2).")
+    parser.add_argument("--batch-window-ms", type=float, default=0,
+                        help="SKILLMATCH_MATCH_BATCH_WINDOW_MS of the service (default 0: no batching).")
     parser.add_argument("--json", type=Path, help="Also write the figures to this JSON file.")
     args = parser.parse_args(argv)
     duration = args.duration or (2.0 if args.quick else 10.0)
@@ -401,7 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="skillmatch-load-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
-        with service_process(workdir, workers=args.workers) as (base_url, admin_token, database_url):
+        with service_process(workdir, workers=args.workers, batch_window_ms=args.batch_window_ms) as (
+                base_url, admin_token, database_url):
             print(f"service up in {time.perf_counter() - started:.1f} s at {base_url}", file=sys.stderr)
             started = time.perf_counter()
             with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
@@ -421,7 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     all_runs = runs + remap_runs
     errors = sum(sum(run.errors.values()) for run in all_runs)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}; "
-          f"{args.workers} uvicorn worker(s), SQLite; catalogue {len(catalogue)} credentials, wallet {len(wallet)}; "
+          f"{args.workers} uvicorn worker(s), batch window {args.batch_window_ms:g} ms, SQLite; "
+          f"catalogue {len(catalogue)} credentials, wallet {len(wallet)}; "
           f"{duration:g} s per run\n")
     print(table(all_runs))
     print(f"\nre-mapping ({remap_said}) took {remap_s:.1f} s in its own process (loading its matcher included); "
