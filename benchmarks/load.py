@@ -10,7 +10,8 @@ and adds the sample wallet to the learner's passport. Each endpoint is loaded by
 clients (httpx.AsyncClient) for a fixed time per concurrency; then every endpoint at once while
 ``skillmatch catalogue remap --force`` re-maps the whole catalogue in another process against the
 same database, until it ends. Last, the service is started again three times on the same
-database (one worker, then ``--workers``), timing each start to its first answered read of the (stored) passport.
+database (one worker, then ``--workers``), timing each start to its first answered read of the
+(stored) passport.
 
 Any answer other than 2xx, and any connection failure or timeout, counts as an error; the script
 exits with status 1 when there was one. ``--quick`` (2 s per run, 4 clients, the part of the
