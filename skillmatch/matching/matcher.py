@@ -263,10 +263,9 @@ class Matcher:
 def open_matcher(data_dir: Path, encoder_name: str, *, training_data: Path | None = None,
                  progress: Progress | None = None, encoder_progress: Callable[[str], None] | None = None,
                  taxonomy: Taxonomy | None = None) -> Matcher:
-    """The matcher on the taxonomy built in ``data_dir`` (or on ``taxonomy``, loaded from there
-    already), its indexes and adapters loaded, or built first where missing or stale (several
-    processes may start at once: the files are locked). ``training_data``: the configured adapter
-    training data ($SKILLMATCH_TRAINING_DATA), if any."""
+    """The matcher on the taxonomy built in ``data_dir`` (or ``taxonomy``, loaded from there), its
+    indexes and adapters loaded, or built first where missing or stale (several processes may
+    start at once: the files are locked). ``training_data``: $SKILLMATCH_TRAINING_DATA, if any."""
     with long_lived_loading():
         taxonomy = taxonomy or load_taxonomy(store_path(data_dir))
         encoder = load_encoder(encoder_name, data_dir, progress=encoder_progress)
