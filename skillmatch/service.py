@@ -276,7 +276,8 @@ class LearnerPassports:
         inputs, built_with, catalogue_ids = stamp
         loaded = self.matcher.loaded
         matcher = loaded.fingerprint_ if loaded is not None else built_with
-        if self._inputs(learner_id, matcher, self.accounts.held_stamps(learner_id), catalogue_ids) != inputs:
+        if self._inputs(matcher, self.accounts.identifiers(learner_id), self.accounts.held_stamps(learner_id),
+                        catalogue_ids) != inputs:
             return None
         with self._guard:
             cached = self._cache.get(learner_id)
@@ -315,9 +316,10 @@ class LearnerPassports:
         catalogue_ids = sorted({c.achievement.id for c in credentials if c.achievement.id})
         # The digest is taken of what was read before building, so a change made meanwhile
         # leaves it behind and the next read builds again.
-        inputs = self._inputs(learner_id, matcher.fingerprint_, self.accounts.held_stamps(learner_id), catalogue_ids)
-        passport = build_passport(credentials, matcher, catalogue=self.store,
-                                  holder=self.accounts.identifiers(learner_id), mapped=[d.links for d in held])
+        holder = self.accounts.identifiers(learner_id)
+        inputs = self._inputs(matcher.fingerprint_, holder, self.accounts.held_stamps(learner_id), catalogue_ids)
+        passport = build_passport(credentials, matcher, catalogue=self.store, holder=holder,
+                                  mapped=[d.links for d in held])
         built = LearnerPassport(learner_id, passport, tuple(d.id for d in held), tuple(rejected))
         stored = self.accounts.store_passport(learner_id, inputs=inputs, matcher=matcher.fingerprint_,
                                               catalogue_ids=catalogue_ids,
@@ -342,11 +344,10 @@ class LearnerPassports:
         self.accounts.keep_verification(document.id, asdict(credential.verification), trust_fingerprint)
         return credential
 
-    def _inputs(self, learner_id: str, matcher: str, stamps: Sequence[tuple[str, str | None, str | None]],
+    def _inputs(self, matcher: str, holder: Sequence[str], stamps: Sequence[tuple[str, str | None, str | None]],
                 catalogue_ids: Iterable[str]) -> str:
         revisions = self.store.revisions(catalogue_ids)
-        inputs = [PASSPORT_FORMAT, matcher, self.trust_fingerprint,
-                  list(self.accounts.identifiers(learner_id)), [list(stamp) for stamp in stamps],
+        inputs = [PASSPORT_FORMAT, matcher, self.trust_fingerprint, list(holder), [list(stamp) for stamp in stamps],
                   sorted(revisions.items())]
         return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:32]
 
@@ -361,13 +362,6 @@ class LearnerPassports:
     def _lock_of(self, learner_id: str) -> threading.Lock:
         with self._guard:
             return self._building.setdefault(learner_id, threading.Lock())
-
-
-def held_links(document: RawCredential, matcher: Matcher, *, source: str, store: CatalogueStore,
-               trust: TrustList | None = None) -> tuple[Credential, tuple[SkillLink, ...]]:
-    """A held credential (see :func:`read_held`) and its ESCO skills, mapped now to be stored with it."""
-    credential = read_held(document, source=source, store=store, trust=trust)
-    return credential, credential_links(credential, matcher)
 
 
 def profile_from_passport_file(path: Path, taxonomy: Taxonomy) -> SkillProfile:
