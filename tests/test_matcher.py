@@ -18,13 +18,16 @@ from skillmatch.matching import Matcher, MatchSettings, Weights
 from skillmatch.matching.context import OccupationContext
 from skillmatch.matching.gloss import Readings
 from skillmatch.taxonomy import ConceptKind, build_taxonomy, load_taxonomy
-from tests.conftest import OCC, MiniEsco, S
+from tests.conftest import OCC, MiniEsco, S, build_mini
 
 
-@pytest.fixture
-def matcher(built: Path) -> Matcher:
-    taxonomy = load_taxonomy(built / "taxonomy.sqlite")
-    return Matcher(taxonomy, load_encoder("e5-small", built)).fit(built)
+@pytest.fixture(scope="module")
+def matcher(tmp_path_factory: pytest.TempPathFactory, e5_models: Path) -> Matcher:
+    """One matcher for the tests that only read it: fitting its query adapters takes a quarter of a
+    minute. The tests of fitting itself build their own on ``built``."""
+    root = tmp_path_factory.mktemp("matcher")
+    built = build_mini(MiniEsco(root / "esco-v1.1.1" / "en"), root / "data", e5_models)
+    return Matcher(load_taxonomy(built / "taxonomy.sqlite"), load_encoder("e5-small", built)).fit(built)
 
 
 def test_skills_for_english_and_dutch_outcomes(matcher: Matcher) -> None:
@@ -128,6 +131,50 @@ def test_unknown_encoder(built: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["map-skills", "--input", str(source), "--output", str(tmp_path / "o"),
                                       "--encoder", "gpt", "--data-dir", str(built)])
     assert result.exit_code == 1 and "unknown encoder 'gpt'" in result.output
+
+
+def test_stream_gives_each_batch_what_it_gives_alone(matcher: Matcher) -> None:
+    batches = [["The student can write programs in Python.", "De student kan:\n- wonden verzorgen\n- samenwerken"],
+               ["teamwork"], ["Python", "wound care", "work in a team"]]
+    streamed = list(matcher.match_skills_stream(iter(batches), top_k=3))
+    assert streamed == [matcher.match_skills_batch(batch, top_k=3) for batch in batches]
+    assert list(matcher.match_skills_stream([])) == []
+
+
+def test_an_index_reads_its_forms_as_arrays_as_from_json(matcher: Matcher) -> None:
+    """The forms are read from ``forms.json`` once (writing ``forms.npz``), then from the arrays,
+    alike; the vectors, read without FAISS, are FAISS's own."""
+    import faiss
+
+    folder = matcher.artefacts_.data_dir / "index" / matcher.encoder.name / "skill"
+    (folder / "forms.npz").unlink()
+    from_json = ConceptIndex(ConceptKind.SKILL, matcher.encoder).load(folder)
+    assert (folder / "forms.npz").is_file()
+    from_arrays = ConceptIndex(ConceptKind.SKILL, matcher.encoder).load(folder)
+    for index in (from_json, from_arrays):
+        assert index.uris_ == matcher.indexes_[ConceptKind.SKILL].uris_
+        assert index.texts_ == matcher.indexes_[ConceptKind.SKILL].texts_
+        assert index.owners_ == matcher.indexes_[ConceptKind.SKILL].owners_
+    stored = faiss.read_index(str(folder / "vectors.faiss"))
+    assert np.array_equal(from_arrays.matrix_, faiss.rev_swig_ptr(stored.get_xb(), stored.ntotal * stored.d)
+                          .reshape(stored.ntotal, stored.d))
+    for label in ("Python", "provide wound care"):
+        hit = from_arrays.best_label(matcher.encoder.encode([label], role="query")[0], from_arrays.uris_.index(
+            S + ("py" if label == "Python" else "care")))
+        assert (hit.text, hit.lang) == (label, "en")
+
+
+def test_derived_arrays_are_made_again_for_other_sources(matcher: Matcher, tmp_path: Path) -> None:
+    made = []
+
+    def make() -> dict[str, np.ndarray]:
+        made.append(1)
+        return {"values": np.arange(3)}
+
+    path = tmp_path / "derived.npz"
+    for sources in (["a", "b"], ["a", "b"], ["a", "c"]):
+        assert matcher.artefacts_.derived(path, sources, make)["values"].tolist() == [0, 1, 2]
+    assert len(made) == 2
 
 
 def test_kinds_are_indexed_apart(matcher: Matcher) -> None:

@@ -1,7 +1,7 @@
 """The catalogue store on SQLite and on PostgreSQL: the same tests, one code path.
 
-The ``store`` fixture (tests/conftest.py) runs each test on both; PostgreSQL when
-``SKILLMATCH_TEST_DATABASE_URL`` is set, as ``.ci/run`` does.
+The ``store`` fixture (tests/conftest.py) runs each test on both; PostgreSQL where the session
+finds or starts a server (tests/services.py).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from skillmatch.config import Settings
 from skillmatch.encoder import DEFAULT_ENCODER
 from skillmatch.errors import InputError, SkillmatchError
 from skillmatch.matching import Match
+from skillmatch.outcomes import check_text, split_outcomes
 from skillmatch.taxonomy import (
     ConceptKind,
     SearchHit,
@@ -334,23 +335,18 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, object, str | InputError]]:
 def _map(kind: str, input_path: Path, output: Path, top_k: int, data_dir: Path | None, encoder_name: str) -> None:
     items = list(_read_jsonl(input_path))
     matcher = load_matcher(data_dir, encoder_name)
-    match_batch = matcher.match_skills_batch if kind == "skills" else matcher.match_occupations_batch
     results: dict[int, list[Match] | InputError] = {n: text for n, _id, text in items if isinstance(text, InputError)}
-    good = [(n, text) for n, _id, text in items if isinstance(text, str)]
-    batch_size = 32
+    batches = _batches([(n, text) for n, _id, text in items if isinstance(text, str)], kind, results)
+    if kind == "skills":
+        # The next batch is encoded while this one is scored: the same matches, both cores busy.
+        ranked_batches = matcher.match_skills_stream(([text for _n, text in batch] for batch in batches), top_k=top_k)
+    else:
+        ranked_batches = (matcher.match_occupations_batch([text for _n, text in batch], top_k=top_k)
+                          for batch in batches)
     with progress_bar() as progress:
-        task = progress.add_task(f"mapping to {kind}", total=len(good))
-        for start in range(0, len(good), batch_size):
-            batch = good[start : start + batch_size]
-            try:
-                ranked = match_batch([text for _n, text in batch], top_k=top_k)
-                results.update((n, matches) for (n, _text), matches in zip(batch, ranked, strict=True))
-            except InputError:
-                for n, text in batch:  # find the offending line(s); the others still get mapped
-                    try:
-                        results[n] = match_batch([text], top_k=top_k)[0]
-                    except InputError as exc:
-                        results[n] = exc
+        task = progress.add_task(f"mapping to {kind}", total=sum(len(batch) for batch in batches))
+        for batch, ranked in zip(batches, ranked_batches, strict=True):
+            results.update((n, matches) for (n, _text), matches in zip(batch, ranked, strict=True))
             progress.advance(task, len(batch))
     tmp = output.with_name(f".{output.name}.tmp")
     errors = 0
@@ -368,6 +364,25 @@ def _map(kind: str, input_path: Path, output: Path, top_k: int, data_dir: Path |
     tmp.replace(output)
     err.print(f"mapped {len(items) - errors} of {len(items)} lines to {output}"
               + (f" ({errors} with errors)" if errors else ""))
+
+
+def _batches(lines: list[tuple[int, str]], kind: str,
+             errors: dict[int, list[Match] | InputError]) -> list[list[tuple[int, str]]]:
+    """The lines in batches of 32, each matched at once, and those that cannot be matched into
+    ``errors``. The other lines of a batch that held one are matched one by one, as map-skills
+    always has: the int8 encoder's vectors depend a little on what it encodes beside them."""
+    check = split_outcomes if kind == "skills" else check_text
+    batches = []
+    for start in range(0, len(lines), 32):
+        batch, bad = lines[start : start + 32], []
+        for n, text in batch:
+            try:
+                check(text)
+            except InputError as exc:
+                errors[n] = exc
+                bad.append(n)
+        batches.extend([batch] if not bad else [[(n, text)] for n, text in batch if n not in bad])
+    return batches
 
 
 InputOption = Annotated[Path, typer.Option("--input", "-i", help='JSONL, one {"id", "text"} per line.')]

@@ -3,8 +3,10 @@
 One module per concern: ``matcher`` (the :class:`Matcher` that ties them together), one module
 per evidence channel (``label``, ``description``, ``lexical``, ``context``, ``crosslingual``)
 behind the protocol in ``channel``, the Dutch ``gloss`` reading, the ``candidates`` search, the
-``decision`` (ranking, calibration, linked or suggested), the ``settings`` (tuned ones loaded
-from ``models/matching-settings.json``) and the stored ``artefacts``.
+``decision`` (ranking, calibration, linked or suggested; per learning outcome in
+``outcome_scores``), the ``settings`` (tuned ones loaded
+from ``models/matching-settings.json``), the stored ``artefacts`` and the taxonomy store read as
+the matcher needs it (``lazy_taxonomy``).
 """
 
 from skillmatch.matching.channel import Evidence

@@ -6,19 +6,31 @@ label and description (FAISS), its character n-gram index and the kind's query a
 ``glossary/nl-en.json`` the Dutch-English glossary. Each records the fingerprint of what it was
 made from (taxonomy, encoder, settings, training data), so a stale one is rebuilt rather than
 searched. Several processes may start at once: each file is built by one of them under a lock,
-and the others load what it saved.
+and the others load what it saved. What a channel derives from the taxonomy and these files is
+kept beside them too (:meth:`Artefacts.derived`), so that a start need not load the taxonomy.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from filelock import FileLock
 
-from skillmatch.adapter import AdapterSettings, LabelledText, QueryAdapter, training_set
+from skillmatch.adapter import (
+    AdapterSettings,
+    LabelledText,
+    QueryAdapter,
+    files_digest,
+    read_labelled,
+    training_files,
+    training_set,
+)
 from skillmatch.adapter import fingerprint as adapter_fingerprint
 from skillmatch.encoder import EmbeddingCache, Encoder, load_encoder
 from skillmatch.errors import StoreError
@@ -33,7 +45,7 @@ Progress = Callable[[str, int, int], None]
 class Artefacts:
     """What the channels of one matcher are fitted on, for both kinds of concept.
 
-    >>> artefacts = Artefacts(taxonomy, encoder, data_dir, settings).fit(labelled)   # doctest: +SKIP
+    >>> artefacts = Artefacts(taxonomy, encoder, data_dir, settings).fit(training_data)   # doctest: +SKIP
     >>> artefacts.dense[ConceptKind.SKILL].uris_[:1]                                  # doctest: +SKIP
     """
 
@@ -45,8 +57,10 @@ class Artefacts:
         self.settings = settings
         self.progress = progress
 
-    def fit(self, labelled: Sequence[LabelledText]) -> Artefacts:
-        """Load or build every stored file; ``labelled``: the adapters' training texts."""
+    def fit(self, training_data: Sequence[Path]) -> Artefacts:
+        """Load or build every stored file; ``training_data``: the adapters' gold-set files or
+        folders (``adapter.read_labelled``), read only where an adapter must be checked or fitted."""
+        self.training_files = training_files(training_data)
         self.cache = self.encoder if isinstance(self.encoder, EmbeddingCache) else \
             EmbeddingCache(self.encoder, self.data_dir / "cache")
         self.glossary = ensure_glossary(self.taxonomy, self.data_dir / "glossary" / "nl-en.json")
@@ -59,8 +73,13 @@ class Artefacts:
             self.dense[kind] = self._dense(kind, folder)
             self.lexical[kind] = self._lexical(self.dense[kind], folder)
             if self.settings.adapter:
-                self.adapters[kind] = self._adapter(self.dense[kind], folder, labelled)
+                self.adapters[kind] = self._adapter(self.dense[kind], folder)
         return self
+
+    @cached_property
+    def labelled(self) -> list[LabelledText]:
+        """The adapters' training texts."""
+        return read_labelled(self.training_files)
 
     def _report(self, what: str) -> Callable[[int, int], None]:
         def report(done: int, total: int) -> None:
@@ -84,22 +103,33 @@ class Artefacts:
             lexical.build(dense).save(folder)
             return lexical
 
-    def _adapter(self, dense: ConceptIndex, folder: Path, labelled: Sequence[LabelledText]) -> QueryAdapter:
+    def _adapter(self, dense: ConceptIndex, folder: Path) -> QueryAdapter:
         """The adapter saved beside ``dense`` if it was fitted on the same index, data and
         settings, else a new one, fitted and saved."""
-        wanted = adapter_fingerprint(dense, self.with_glosses(dense.kind, labelled),
-                                     self.settings.adapter or AdapterSettings())
-        self.adapter_fingerprints[dense.kind] = wanted
+        settings = self.settings.adapter or AdapterSettings()
+        # The fingerprint is of the training texts and their glosses, which took a tenth of a
+        # start to read and make; the adapter also records it under a digest of the files and
+        # of what the glosses are made from, which is checked instead while that is unchanged.
+        glossed = [self.glossary.fingerprint_, str(bool(self.settings.gloss))] if dense.kind is ConceptKind.SKILL \
+            else []
+        source = "|".join([dense.fingerprint_, json.dumps(asdict(settings), sort_keys=True),
+                           files_digest(self.training_files), *glossed])
         path = folder / "adapter.npz"
         with FileLock(str(folder.with_name(f".{folder.name}.adapter.lock"))):
+            wanted = QueryAdapter.saved_fingerprint(path, source) or adapter_fingerprint(
+                dense, self.with_glosses(dense.kind, self.labelled), settings)
+            self.adapter_fingerprints[dense.kind] = wanted
             try:
-                return QueryAdapter.load(path, wanted)
+                adapter = QueryAdapter.load(path, wanted)
+                if adapter.source != source:
+                    adapter.save(path, wanted, source)
+                return adapter
             except StoreError:
                 pass  # missing, unreadable or fitted on other data: fit below
             report = self._report(f"fitting the {dense.kind.value} query adapter")
             report(0, 1)
-            adapter = self.fit_adapter(dense.kind, labelled)
-            adapter.save(path, wanted)
+            adapter = self.fit_adapter(dense.kind, self.labelled)
+            adapter.save(path, wanted, source)
             report(1, 1)
         return adapter
 
@@ -128,6 +158,27 @@ class Artefacts:
             return list(labelled)
         glosses = self.glossary.glosses([item.text for item in labelled])
         return [*labelled, *(LabelledText(gloss, labelled[i].uris) for i, gloss in glosses.items())]
+
+    def derived(self, path: Path, sources: Sequence[str],
+                make: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """Arrays derived from the taxonomy and the stored files, kept at ``path`` with the
+        fingerprints of what they were derived from (``sources``): made by ``make`` (and saved)
+        where missing or derived from something else. Deriving a channel's arrays from the whole
+        taxonomy took a tenth of a command's start; reading them back, milliseconds."""
+        key = "|".join(sources)
+        try:
+            with np.load(path) as saved:
+                if str(saved["sources"]) == key:
+                    return {name: saved[name] for name in saved.files if name != "sources"}
+        except (OSError, ValueError, KeyError):
+            pass  # missing, unreadable or derived from other files: made below
+        arrays = make()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            np.savez(fh, sources=np.array(key), **arrays)
+        os.replace(tmp, path)
+        return arrays
 
     def second_index(self, name: str) -> LazyIndex:
         """The skill labels (no descriptions) encoded by encoder ``name``: built now where missing or

@@ -38,17 +38,16 @@ class OccupationContext:
     def __init__(self, occupations: int = 10) -> None:
         self.occupations = occupations
 
-    def fit(self, taxonomy: Taxonomy, skills: ConceptIndex, occupations: ConceptIndex) -> OccupationContext:
+    def fit(self, taxonomy: Taxonomy, skills: ConceptIndex, occupations: ConceptIndex, *,
+            profiles: np.ndarray | None = None) -> OccupationContext:
+        """``profiles``: what :func:`profile_pairs` gives for these, where kept from before."""
         entries = occupations.entries_
         preferred = entries.forms == "preferred"
         order = np.argsort(entries.concepts[preferred], kind="stable")
         self.owners_ = entries.concepts[preferred][order]
         self.forms_ = np.ascontiguousarray(occupations.matrix_[entries.texts[preferred][order]])
         self.starts_ = np.flatnonzero(np.r_[True, np.diff(self.owners_) != 0])
-        skill_of = {uri: cid for cid, uri in enumerate(skills.uris_)}
-        # Essential and optional alike.
-        pairs = np.array([(oid, skill_of[skill.uri]) for oid, uri in enumerate(occupations.uris_)
-                          for skill in taxonomy.skills_of(uri) if skill.uri in skill_of], dtype=np.int64).reshape(-1, 2)
+        pairs = profile_pairs(taxonomy, skills, occupations) if profiles is None else profiles
         self.profiles_ = _grouped(pairs[:, 0], pairs[:, 1], len(occupations.uris_))
         self.n_occupations_, self.n_skills_ = len(occupations.uris_), len(skills.uris_)
         return self
@@ -73,6 +72,13 @@ class OccupationContext:
         return lifted
 
 
+def profile_pairs(taxonomy: Taxonomy, skills: ConceptIndex, occupations: ConceptIndex) -> np.ndarray:
+    """(occupation id, skill id) for each skill an occupation needs, essential and optional alike."""
+    skill_of = {uri: cid for cid, uri in enumerate(skills.uris_)}
+    return np.array([(oid, skill_of[skill.uri]) for oid, uri in enumerate(occupations.uris_)
+                     for skill in taxonomy.skills_of(uri) if skill.uri in skill_of], dtype=np.int64).reshape(-1, 2)
+
+
 class ContextChannel:
     """The occupation context as an evidence channel of skills: the lift of each candidate."""
 
@@ -81,11 +87,16 @@ class ContextChannel:
     blended = True
 
     def fit(self, kind: ConceptKind, artefacts: Artefacts) -> ContextChannel:
+        skills, occupations = artefacts.dense[ConceptKind.SKILL], artefacts.dense[ConceptKind.OCCUPATION]
+        self.fingerprints_ = [skills.fingerprint_, occupations.fingerprint_]
+        # Both indexes' fingerprints include the taxonomy's.
+        profiles = artefacts.derived(
+            artefacts.data_dir / "index" / artefacts.encoder.name / "context-profiles.npz", self.fingerprints_,
+            lambda: {"pairs": profile_pairs(artefacts.taxonomy, skills, occupations)})["pairs"]
         self.context_ = OccupationContext(artefacts.settings.context_occupations).fit(
-            artefacts.taxonomy, artefacts.dense[ConceptKind.SKILL], artefacts.dense[ConceptKind.OCCUPATION])
+            artefacts.taxonomy, skills, occupations, profiles=profiles)
         # Read at scoring time: tune.py swaps in adapters that never saw the items it scores.
         self.adapters_ = artefacts.adapters
-        self.fingerprints_ = [artefacts.dense[k].fingerprint_ for k in (ConceptKind.SKILL, ConceptKind.OCCUPATION)]
         return self
 
     def score(self, chunk: Chunk, pairs: np.ndarray) -> np.ndarray:

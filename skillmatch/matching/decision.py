@@ -12,6 +12,7 @@ can be linked, and the others are its ``alternatives`` (they stay in the ranking
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -64,6 +65,30 @@ class Match:
         return data
 
 
+class Families:
+    """Each concept's family: the concepts directly broader than it (a skill or the narrowest
+    skill group; itself where it has none), what it shares with its siblings. Read from the
+    taxonomy once per concept and kept: every ranked outcome asks about the same few thousand
+    concepts, a thousand times per credential batch."""
+
+    def __init__(self, index: ConceptIndex, taxonomy: Taxonomy) -> None:
+        self.index = index
+        self.taxonomy = taxonomy
+        self._of: dict[int, frozenset[str]] = {}
+
+    def of(self, cid: int) -> frozenset[str]:
+        family = self._of.get(cid)
+        if family is None:
+            concept = self.taxonomy.get(self.index.uris_[cid])
+            family = self._of[cid] = frozenset(concept.broader) or frozenset({concept.uri})
+        return family
+
+    def siblings(self, a: int, b: int) -> bool:
+        """Near-duplicates: one is directly broader than the other, or both share a broader concept."""
+        fa, fb = self.of(a), self.of(b)
+        return bool(fa & fb) or self.index.uris_[a] in fb or self.index.uris_[b] in fa
+
+
 @dataclass(frozen=True)
 class Decision:
     """Ranks one kind's concepts for a text and decides each one's status."""
@@ -72,9 +97,15 @@ class Decision:
     taxonomy: Taxonomy
     calibration: Calibration
     threshold: float
+    #: The kind's families, kept by the matcher across calls (a fresh cache when not given).
+    families: Families | None = None
+
+    def __post_init__(self) -> None:
+        if self.families is None:
+            object.__setattr__(self, "families", Families(self.index, self.taxonomy))
 
     def ranked(self, scores: np.ndarray, query: np.ndarray, top_k: int, *, outcome: str | None = None,
-               agreement: np.ndarray | None = None, reading: dict[int, str] | None = None) -> list[Match]:
+               agreement: np.ndarray | None = None, reading: Mapping[int, str] | None = None) -> list[Match]:
         """Top ``top_k`` concepts of one text's score row; for a learning ``outcome``,
         ``agreement`` (per concept) and ``reading`` (concept id -> the phrase that scored it)
         come from the outcome reader."""
@@ -85,15 +116,17 @@ class Decision:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")].tolist()
         neighbours = self.neighbours(scores)
+        near = [float(scores[c]) for c in neighbours]
         matches, linked_families = [], set()
         for rank, cid in enumerate(top):
             score = float(scores[cid])
             family = self.family(cid)
-            rivals = [float(scores[c]) for c in neighbours if c != cid and not self.siblings(cid, c)]
+            related = [c != cid and self.siblings(cid, c) for c in neighbours]
+            rivals = [s for c, s, sibling in zip(neighbours, near, related, strict=True) if c != cid and not sibling]
             following = max(rivals) if rivals else score
             agree = float(agreement[cid]) if agreement is not None else 0.0
             confidence = self.calibration.confidence(score, score - following, agree, rank)
-            below = [c for c in neighbours if c != cid and self.siblings(cid, c) and scores[c] <= scores[cid]]
+            below = [c for c, s, sibling in zip(neighbours, near, related, strict=True) if sibling and s <= score]
             # Only the best of a family of siblings is linked; the rest are its alternatives.
             linked = confidence >= self.threshold and not (family & linked_families)
             if linked:
@@ -134,11 +167,8 @@ class Decision:
     def family(self, cid: int) -> frozenset[str]:
         """The concepts directly broader than a concept (a skill or the narrowest skill group;
         itself where it has none): what it shares with its siblings."""
-        concept = self.taxonomy.get(self.index.uris_[cid])
-        return frozenset(concept.broader) or frozenset({concept.uri})
+        return self.families.of(cid)
 
     def siblings(self, a: int, b: int) -> bool:
         """Near-duplicates: one is directly broader than the other, or both share a broader concept."""
-        ua, ub = self.index.uris_[a], self.index.uris_[b]
-        fa, fb = self.family(a), self.family(b)
-        return bool(fa & fb) or ua in fb or ub in fa
+        return self.families.siblings(a, b)

@@ -2,8 +2,9 @@
 
 For each text it finds the candidate concepts (``candidates``), scores them on every channel
 that has a weight (``CHANNELS``: one module each), adds the channels up with the tuned weights
-(``settings``) and ranks and decides (``decision``). A Dutch text is read twice, as written and
-as its English gloss (``gloss``). What it reads from disk is loaded or built by ``artefacts``.
+(``settings``) and ranks and decides (``decision``; a credential's outcomes and the phrases they
+are read as: ``outcome_scores``). A Dutch text is read twice, as written and as its English gloss
+(``gloss``). What it reads from disk is loaded or built by ``artefacts``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from skillmatch.adapter import LabelledText, QueryAdapter, default_training_data, read_labelled
+from skillmatch.adapter import LabelledText, QueryAdapter, default_training_data
 from skillmatch.encoder import Encoder, load_encoder
 from skillmatch.errors import InputError
 from skillmatch.glossary import Glossary
@@ -29,14 +32,16 @@ from skillmatch.matching.candidates import CandidateSearch
 from skillmatch.matching.channel import Channel, Evidence
 from skillmatch.matching.context import ContextChannel
 from skillmatch.matching.crosslingual import CrosslingualChannel
-from skillmatch.matching.decision import Decision, Match
+from skillmatch.matching.decision import Decision, Families, Match
 from skillmatch.matching.description import DescriptionChannel
 from skillmatch.matching.label import LabelChannel
+from skillmatch.matching.lazy_taxonomy import LazyTaxonomy
 from skillmatch.matching.lexical import LexicalChannel
+from skillmatch.matching.outcome_scores import OutcomeBatch, decide_outcomes
 from skillmatch.matching.reading import OutcomeReader, OutcomeReading
 from skillmatch.matching.settings import MatchSettings, Weights
 from skillmatch.outcomes import check_text, split_outcomes
-from skillmatch.taxonomy import ConceptKind, Taxonomy, load_taxonomy, store_path
+from skillmatch.taxonomy import ConceptKind, Taxonomy, store_path
 
 #: Every evidence channel, in the order their weighted scores are added up.
 CHANNELS: tuple[type[Channel], ...] = (LabelChannel, DescriptionChannel, LexicalChannel, ContextChannel,
@@ -54,8 +59,10 @@ class Matcher:
     ['Python (computer programming)']
     """
 
-    #: Texts scored at once; bounds the (texts x forms) similarity matrix to some tens of megabytes.
-    CHUNK = 64
+    #: Texts scored at once; bounds the (texts x forms) similarity matrix to some tens of megabytes
+    #: (61 MB for skills). Each product re-reads the whole index, so a command's batch of 32
+    #: outcomes and their phrases (about 100 texts) is scored in one: 64 took a tenth longer.
+    CHUNK = 128
     #: Raised when a change of the code (not of its settings or data) changes what is matched, so
     #: that mappings stored before it go stale. 2: a credential's skills decided per outcome.
     RULES = 2
@@ -73,12 +80,21 @@ class Matcher:
         that are missing or stale, and fit every channel on them. ``training_data``: gold-set
         JSONL files or folders for the adapters (default: ``adapter.default_training_data()``;
         ``[]`` fits them on ESCO's own pairs only)."""
-        labelled = read_labelled(default_training_data() if training_data is None else training_data) \
-            if self.settings.adapter else []
+        # The matching's matrix products are small, or run beside the encoder: OpenBLAS threads
+        # waiting for each other on shared cores made products of a millisecond take 30 to 50.
+        # (The limit is OpenBLAS's, so it holds for the whole process; the products change only
+        # in their last bits, as on a machine of another core count.)
+        threadpool_limits(1, user_api="blas")
         self.artefacts_ = Artefacts(self.taxonomy, self.encoder, data_dir, self.settings, progress=progress)
-        self.artefacts_.fit(labelled)
+        self.artefacts_.fit((default_training_data() if training_data is None else training_data)
+                            if self.settings.adapter else [])
         self.glossary_: Glossary = self.artefacts_.glossary
-        self.reader_ = OutcomeReader().fit(self.taxonomy)
+        verbs = self.artefacts_.derived(
+            Path(data_dir) / "reading" / "english-verbs.npz",
+            [self.taxonomy.meta.fingerprint, str(OutcomeReader.min_verb_count)],
+            lambda: {"verbs": np.array(OutcomeReader.english_verbs(self.taxonomy), dtype=str)})
+        self.reader_ = OutcomeReader().with_verbs(verbs["verbs"].tolist())
+        self.families_ = {kind: Families(self.artefacts_.dense[kind], self.taxonomy) for kind in KINDS}
         self.channels_: dict[ConceptKind, list[Channel]] = {
             kind: [channel().fit(kind, self.artefacts_) for channel in CHANNELS if kind in channel.kinds]
             for kind in KINDS}
@@ -121,19 +137,29 @@ class Matcher:
 
     def _decision(self, kind: ConceptKind) -> Decision:
         return Decision(self.indexes_[kind], self.taxonomy, self.settings.calibration(kind),
-                        self.settings.tuned.threshold)
+                        self.settings.tuned.threshold, self.families_[kind])
 
     def evidence(self, kind: ConceptKind, texts: Sequence[str], *, every_channel: bool = False,
                  gloss_sources: Sequence[str] | None = None) -> Evidence:
         """Every candidate concept's evidence for every text, per channel (0 for the other
         concepts). Channels whose weight is 0 are left out unless ``every_channel`` (for tuning).
         ``gloss_sources``: what each text's gloss is made of (``gloss.read``)."""
+        readings = self._readings(kind, texts, gloss_sources)
+        return self._evidence(kind, readings, self.encoder.encode(readings.texts, role="query"),
+                              every_channel=every_channel)
+
+    def _readings(self, kind: ConceptKind, texts: Sequence[str],
+                  gloss_sources: Sequence[str] | None = None) -> gloss.Readings:
+        """The rows ``texts`` are encoded and scored as: a Dutch skill text also as its gloss."""
+        skills = kind is ConceptKind.SKILL
+        return gloss.read(texts, self.glossary_ if skills else None, self.settings.gloss if skills else 0.0,
+                          sources=gloss_sources)
+
+    def _evidence(self, kind: ConceptKind, readings: gloss.Readings, encoded: np.ndarray, *,
+                  every_channel: bool = False) -> Evidence:
+        """:meth:`evidence` for ``readings`` whose rows the encoder has made ``encoded``."""
         weights = self.weights(kind)
         active = [channel for channel in self.channels_[kind] if every_channel or weights[channel.name]]
-        skills = kind is ConceptKind.SKILL
-        readings = gloss.read(texts, self.glossary_ if skills else None, self.settings.gloss if skills else 0.0,
-                              sources=gloss_sources)
-        encoded = self.encoder.encode(readings.texts, role="query")
         adapter = self.adapters_.get(kind)
         queries = adapter.transform(encoded) if adapter else encoded
         shape = (len(readings.texts), len(self.indexes_[kind].uris_))
@@ -146,7 +172,7 @@ class Matcher:
         for channel in active:
             if channel.blended and readings.glossed:
                 readings.blend(scores[channel.name])
-        n = len(texts)
+        n = readings.n
         return Evidence(queries[:n], {name: values[:n] for name, values in scores.items()}, shape[1])
 
     # -- the two tasks ------------------------------------------------------------------------
@@ -156,6 +182,22 @@ class Matcher:
         outcome (as its score and as the evidence it reports)."""
         return self.match_outcomes_batch([split_outcomes(text) for text in texts], top_k=top_k)
 
+    def match_skills_stream(self, batches: Iterable[Sequence[str]], *,
+                            top_k: int = 10) -> Iterator[list[list[Match]]]:
+        """:meth:`match_skills_batch` of each batch in turn, the same matches, with the next batch
+        read and encoded while this one is scored and decided: the encoder runs in a second
+        thread (onnxruntime leaves the interpreter free), so both cores stay busy."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillmatch-encoder") as worker:
+            ahead: tuple[OutcomeBatch, Future[np.ndarray]] | None = None
+            for texts in batches:
+                batch = self._outcome_batch([split_outcomes(text) for text in texts])
+                queued = batch, worker.submit(self.encoder.encode, batch.readings.texts, role="query")
+                if ahead is not None:
+                    yield self._match_outcomes(ahead[0], ahead[1].result(), top_k)
+                ahead = queued
+            if ahead is not None:
+                yield self._match_outcomes(ahead[0], ahead[1].result(), top_k)
+
     def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10,
                              every_outcome: bool = False) -> list[list[Match]]:
         """Like :meth:`match_skills_batch` for outcomes that are already split, one list per credential.
@@ -163,81 +205,32 @@ class Matcher:
         Each outcome is read as the things it teaches (``reading``); a skill's score for the
         outcome is its score for the text, with ``phrase_share`` of it from its best phrase. With
         ``every_outcome`` a credential of more outcomes than ``top_k`` still gets each one's best."""
+        batch = self._outcome_batch(blocks)
+        return self._match_outcomes(batch, self.encoder.encode(batch.readings.texts, role="query"), top_k,
+                                    every_outcome=every_outcome)
+
+    def _outcome_batch(self, blocks: Sequence[Sequence[str]]) -> OutcomeBatch:
+        """The credentials' outcomes read, and the rows they are encoded as."""
         for block in blocks:
             if not block:
                 raise InputError("a credential without learning outcomes cannot be matched")
             for outcome in block:
                 check_text(outcome)
-        flat = [outcome for block in blocks for outcome in block]
-        read = self.read_outcomes(flat)
-        texts, sources, owner = list(flat), list(flat), list(range(len(flat)))
-        for i, reading in enumerate(read):
-            for phrase in reading.phrases:
-                if not phrase.example:
-                    texts.append(phrase.text)
-                    sources.append(phrase.verb_first)
-                    owner.append(i)
-        evidence = self.evidence(ConceptKind.SKILL, texts, gloss_sources=sources)
-        combined = evidence.combine(self.weights(ConceptKind.SKILL))
-        scores, agreement, readings = self._outcome_scores(combined, np.asarray(owner), texts, len(flat))
-        decision = self._decision(ConceptKind.SKILL)
-        results, start = [], 0
-        for block in blocks:
-            results.append(self._block_matches(decision, block, start, scores, evidence.queries, agreement,
-                                               readings, max(top_k, len(block)) if every_outcome else top_k)
-                           if len(block) > 1 else
-                           decision.ranked(scores[start], evidence.queries[start], top_k, agreement=agreement[start],
-                                           reading=readings[start]))
-            start += len(block)
-        return results
+        return OutcomeBatch.of(blocks, self.read_outcomes([outcome for block in blocks for outcome in block]),
+                               lambda texts, sources: self._readings(ConceptKind.SKILL, texts, sources))
 
-    def _block_matches(self, decision: Decision, block: Sequence[str], start: int, scores: np.ndarray,
-                       queries: np.ndarray, agreement: np.ndarray, readings: list[dict[int, str]],
-                       top_k: int) -> list[Match]:
-        """A credential's ``top_k`` skills decided outcome by outcome, taken rank by rank (every
-        outcome's best, then every outcome's second, ...), so no outcome is crowded out by
-        another's stronger skills; a skill found by several outcomes keeps its first."""
-        ranked = [decision.ranked(scores[i], queries[i], top_k, outcome=outcome, agreement=agreement[i],
-                                  reading=readings[i])
-                  for i, outcome in enumerate(block, start)]
-        chosen: dict[str, Match] = {}
-        for rank in range(top_k):
-            for match in sorted((r[rank] for r in ranked if rank < len(r)), key=lambda m: -m.score):
-                if len(chosen) < top_k:
-                    chosen.setdefault(match.uri, match)
-        return sorted(chosen.values(), key=lambda m: (-m.score, m.uri))
+    def _match_outcomes(self, batch: OutcomeBatch, encoded: np.ndarray, top_k: int, *,
+                        every_outcome: bool = False) -> list[list[Match]]:
+        evidence = self._evidence(ConceptKind.SKILL, batch.readings, encoded)
+        combined = evidence.combine(self.weights(ConceptKind.SKILL))
+        return decide_outcomes(self._decision(ConceptKind.SKILL), batch, combined, evidence.queries,
+                               self.settings.phrase_share, top_k, every_outcome=every_outcome)
 
     def read_outcomes(self, outcomes: Sequence[str]) -> list[OutcomeReading]:
         """How the matcher reads each outcome: Dutch or English, and the phrases it teaches."""
         dutch, _ = self.glossary_.read(outcomes, gloss=False)
         return [self.reader_.read(text, "nl" if is_dutch else "en")
                 for text, is_dutch in zip(outcomes, dutch, strict=True)]
-
-    def _outcome_scores(self, combined: np.ndarray, owner: np.ndarray, texts: Sequence[str],
-                        n: int) -> tuple[np.ndarray, np.ndarray, list[dict[int, str]]]:
-        """Per outcome: its skills' scores (the text's, with ``phrase_share`` from the best
-        phrase), the agreement of its readings, and which phrase scored each skill."""
-        share = self.settings.phrase_share
-        decision = self._decision(ConceptKind.SKILL)
-        scores = combined[:n].copy()
-        agreement = np.zeros_like(scores)
-        readings: list[dict[int, str]] = [{} for _ in range(n)]
-        # Phrase rows follow the n outcome rows, grouped by the outcome they belong to.
-        bounds = np.searchsorted(owner[n:], np.arange(n + 1)) + n
-        for i in range(n):
-            phrase_rows = np.arange(bounds[i], bounds[i + 1])
-            every = [i, *phrase_rows.tolist()]
-            bests = [int(np.argmax(combined[row])) for row in every if combined[row].any()]
-            if len(phrase_rows):
-                phrases = combined[phrase_rows]
-                best = phrases.max(axis=0)
-                scores[i] = (1 - share) * combined[i] + share * best
-                which = phrase_rows[np.argmax(phrases, axis=0)]
-                for cid in np.flatnonzero(best > combined[i]).tolist():
-                    readings[i][cid] = texts[int(which[cid])]
-            for cid in decision.neighbours(scores[i]):
-                agreement[i, cid] = sum(b == cid or decision.siblings(b, cid) for b in bests) / len(every)
-        return scores, agreement, readings
 
     def match_skills(self, text: str, *, top_k: int = 10) -> list[Match]:
         return self.match_skills_batch([text], top_k=top_k)[0]
@@ -263,11 +256,13 @@ class Matcher:
 def open_matcher(data_dir: Path, encoder_name: str, *, training_data: Path | None = None,
                  progress: Progress | None = None, encoder_progress: Callable[[str], None] | None = None,
                  taxonomy: Taxonomy | None = None) -> Matcher:
-    """The matcher on the taxonomy built in ``data_dir`` (or ``taxonomy``, loaded from there), its
-    indexes and adapters loaded, or built first where missing or stale (several processes may
-    start at once: the files are locked). ``training_data``: $SKILLMATCH_TRAINING_DATA, if any."""
+    """The matcher on the taxonomy built in ``data_dir`` (read as needed, see ``lazy_taxonomy``;
+    or on ``taxonomy``, loaded from there already), its indexes and adapters loaded, or built
+    first where missing or stale (several processes may start at once: the files are locked).
+    ``training_data``: the configured adapter training data ($SKILLMATCH_TRAINING_DATA), if any."""
     with long_lived_loading():
-        taxonomy = taxonomy or load_taxonomy(store_path(data_dir))
+        if taxonomy is None:
+            taxonomy = LazyTaxonomy(store_path(data_dir))
         encoder = load_encoder(encoder_name, data_dir, progress=encoder_progress)
         return Matcher(taxonomy, encoder).fit(data_dir, training_data=default_training_data(training_data),
                                               progress=progress)

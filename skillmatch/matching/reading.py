@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from skillmatch.matching.dutch import read_dutch
@@ -63,6 +64,16 @@ class OutcomeReader:
         """Learn the English verbs: the words that open ESCO's skill (not knowledge) labels at
         least ``min_verb_count`` times and more often than they appear further in (which leaves
         out nouns such as "system" and "health")."""
+        return self.with_verbs(self.english_verbs(taxonomy))
+
+    def with_verbs(self, verbs: Iterable[str]) -> OutcomeReader:
+        """The reader with English ``verbs`` learned before (by :meth:`english_verbs`)."""
+        self.english_verbs_ = frozenset(verbs)
+        return self
+
+    @classmethod
+    def english_verbs(cls, taxonomy: Taxonomy) -> list[str]:
+        """The English verbs :meth:`fit` learns, sorted."""
         first: Counter[str] = Counter()
         later: Counter[str] = Counter()
         for concept in taxonomy.skills:
@@ -72,9 +83,8 @@ class OutcomeReader:
                 words = text.lower().split()
                 first[words[0]] += 1
                 later.update(words[1:])
-        self.english_verbs_ = frozenset(word for word, count in first.items()
-                                        if word.isalpha() and count >= self.min_verb_count and count > later[word])
-        return self
+        return sorted(word for word, count in first.items()
+                      if word.isalpha() and count >= cls.min_verb_count and count > later[word])
 
     def read(self, text: str, lang: str) -> OutcomeReading:
         """The reading of one outcome; ``lang`` is "nl" for Dutch, anything else reads as English."""
