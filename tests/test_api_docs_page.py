@@ -1,7 +1,7 @@
 """The API's documentation page (``/docs``, Swagger UI) works on a machine with no internet: its script
 and styles come from the app itself, never from a CDN.
 
-The browser test drives Debian's chromium (``/usr/bin/chromium``) as tests/test_api_page.py does, with
+The browser test drives Debian's chromium (the ``chromium`` fixture) as tests/test_api_page.py does, with
 every request that is not for the service aborted and recorded.
 """
 
@@ -19,7 +19,6 @@ from api.main import create_app
 from benchmarks.load import LiveServer
 from skillmatch.matching import Matcher
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Keep the browser off the network: nothing outside the loopback service may be fetched.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -28,9 +27,6 @@ ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 OPERATION_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright comes with the [test] extra")
-# Only the browser test needs chromium; the others check the page and its assets over HTTP.
-chromium_only = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +65,14 @@ def service_url(esco_matcher: Matcher, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
+def browser(chromium: str) -> Iterator:
+    """Only the browser test needs chromium; the others check the page and its assets over HTTP."""
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
 
-@chromium_only
 def test_swagger_ui_renders_every_operation_offline(browser, service_url: str) -> None:
     context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=service_url)
     page = context.new_page()

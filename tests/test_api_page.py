@@ -1,8 +1,8 @@
 """The passport page (``/passport``) in headless Chromium: the real app on a loopback port, a learner
 holding the sample wallet, the sample catalogue credentials it needs, and the energy-analyst target.
 
-Playwright drives Debian's chromium (``/usr/bin/chromium``; ``.ci/run`` installs it): it never
-downloads a browser of its own. A screenshot of the filled-in page is left in the test's tmp_path.
+Playwright drives Debian's chromium (the ``chromium`` fixture finds it; ``.ci/run`` installs it): it
+never downloads a browser of its own. A screenshot of the filled-in page is left in the test's tmp_path.
 """
 
 from __future__ import annotations
@@ -21,15 +21,12 @@ from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore, new_token
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Keep the browser off the network: nothing outside the loopback service may be fetched.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 PYTHON_SKILL = "Python (computer programming)"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright comes with the [test] extra")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason=f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
 
 
 class Service:
@@ -56,9 +53,9 @@ def service(esco_matcher: Matcher, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
+def browser(chromium: str) -> Iterator:
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 

