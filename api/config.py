@@ -27,8 +27,8 @@ class ApiSettings(Settings):
     once (enough to add a wallet of ten badges), refilled at ``rate_limit_per_minute`` a minute (0:
     no limit). Each worker process counts on its own, so ``--workers 4`` allows four times as many.
 
-    Matching requests run one at a time per worker process, in arrival order
-    (``SKILLMATCH_MATCH_BATCH_WINDOW_MS`` > 0 batches those that arrive together).
+    Matching requests run one call at a time per worker process; those that wait meanwhile share
+    the next call (``SKILLMATCH_MATCH_BATCH_WINDOW_MS`` > 0 also waits that long for more).
     """
 
     encoder: str = DEFAULT_ENCODER
@@ -40,6 +40,7 @@ class ApiSettings(Settings):
     match_max_outcomes: int = Field(default=200, ge=1)
     rate_limit_per_minute: float = Field(default=10, ge=0)
     rate_limit_burst: int = Field(default=10, ge=1)
-    #: Matching requests arriving within this many milliseconds share one matcher call (see
-    #: :mod:`skillmatch.matching.queue`): more throughput, but answers that shift with the batch.
+    #: How long a matching call waits for more requests to share it (see
+    #: :mod:`skillmatch.matching.queue`; those that wait meanwhile share it anyway). The answers
+    #: are the same either way.
     match_batch_window_ms: float = Field(default=0, ge=0, le=1000)

@@ -393,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="CI size: short runs, few clients, the part of the catalogue the wallet uses.")
     parser.add_argument("--workers", type=int, default=2, help="Worker processes of the service (default 2).")
     parser.add_argument("--batch-window-ms", type=float, default=0,
-                        help="SKILLMATCH_MATCH_BATCH_WINDOW_MS of the service (default 0: no batching).")
+                        help="SKILLMATCH_MATCH_BATCH_WINDOW_MS of the service (default 0: no wait for more).")
     parser.add_argument("--json", type=Path, help="Also write the figures to this JSON file.")
     args = parser.parse_args(argv)
     duration = args.duration or (2.0 if args.quick else 10.0)

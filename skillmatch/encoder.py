@@ -263,6 +263,19 @@ class UseEncoder(_BatchEncoder):
         return self._model.encode(prepared)
 
 
+def encode_apart(encoder: Encoder, texts: Sequence[str], groups: Sequence[int], *, role: Role) -> np.ndarray:
+    """``texts`` encoded group by group (``groups``: each text's), each group's texts in a call of
+    their own and in their order: the vectors each group would get if it were encoded alone. (The
+    int8 encoder quantizes a call's batch as a whole, so a text's vector depends a little on the
+    texts encoded beside it.)"""
+    groups = np.asarray(groups)
+    out = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    for group in dict.fromkeys(groups.tolist()):
+        rows = np.flatnonzero(groups == group)
+        out[rows] = encoder.encode([texts[i] for i in rows.tolist()], role=role)
+    return out
+
+
 def available_cores() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from skillmatch.adapter import LabelledText, QueryAdapter, default_training_data
-from skillmatch.encoder import Encoder, load_encoder
+from skillmatch.encoder import Encoder, encode_apart, load_encoder
 from skillmatch.errors import InputError
 from skillmatch.glossary import Glossary
 from skillmatch.index import ConceptIndex, LexicalIndex
@@ -40,6 +39,7 @@ from skillmatch.matching.lexical import LexicalChannel
 from skillmatch.matching.outcome_scores import OutcomeBatch, decide_outcomes
 from skillmatch.matching.reading import OutcomeReader, OutcomeReading
 from skillmatch.matching.settings import MatchSettings, Weights
+from skillmatch.matching.vacancy import blend_title, vacancy_title
 from skillmatch.outcomes import check_text, split_outcomes
 from skillmatch.taxonomy import ConceptKind, Taxonomy, store_path
 
@@ -48,7 +48,6 @@ CHANNELS: tuple[type[Channel], ...] = (LabelChannel, DescriptionChannel, Lexical
                                        CrosslingualChannel)
 KINDS = (ConceptKind.SKILL, ConceptKind.OCCUPATION)
 Progress = Callable[[str, int, int], None]
-_TITLE_MAX_CHARS = 120
 
 
 class Matcher:
@@ -140,13 +139,23 @@ class Matcher:
                         self.settings.tuned.threshold, self.families_[kind])
 
     def evidence(self, kind: ConceptKind, texts: Sequence[str], *, every_channel: bool = False,
-                 gloss_sources: Sequence[str] | None = None) -> Evidence:
+                 gloss_sources: Sequence[str] | None = None, requests: Sequence[int] | None = None) -> Evidence:
         """Every candidate concept's evidence for every text, per channel (0 for the other
         concepts). Channels whose weight is 0 are left out unless ``every_channel`` (for tuning).
-        ``gloss_sources``: what each text's gloss is made of (``gloss.read``)."""
+        ``gloss_sources``: what each text's gloss is made of (``gloss.read``); ``requests``: see
+        :meth:`_encode`."""
         readings = self._readings(kind, texts, gloss_sources)
-        return self._evidence(kind, readings, self.encoder.encode(readings.texts, role="query"),
-                              every_channel=every_channel)
+        return self._evidence(kind, readings, self._encode(readings, requests), every_channel=every_channel)
+
+    def _encode(self, readings: gloss.Readings, requests: Sequence[int] | None) -> np.ndarray:
+        """The rows of ``readings`` encoded. ``requests`` (per text, the request it came with): each
+        request's rows are encoded as if it came alone (``encode_apart``), so that batching requests
+        (``queue``) changes none of their answers."""
+        if requests is None:
+            return self.encoder.encode(readings.texts, role="query")
+        n = readings.n
+        rows = np.asarray(requests)[np.r_[np.arange(n), readings.partner[n:]]]
+        return encode_apart(self.encoder, readings.texts, rows, role="query")
 
     def _readings(self, kind: ConceptKind, texts: Sequence[str],
                   gloss_sources: Sequence[str] | None = None) -> gloss.Readings:
@@ -198,16 +207,17 @@ class Matcher:
             if ahead is not None:
                 yield self._match_outcomes(ahead[0], ahead[1].result(), top_k)
 
-    def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10,
-                             every_outcome: bool = False) -> list[list[Match]]:
+    def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10, every_outcome: bool = False,
+                             requests: Sequence[int] | None = None) -> list[list[Match]]:
         """Like :meth:`match_skills_batch` for outcomes that are already split, one list per credential.
 
         Each outcome is read as the things it teaches (``reading``); a skill's score for the
         outcome is its score for the text, with ``phrase_share`` of it from its best phrase. With
-        ``every_outcome`` a credential of more outcomes than ``top_k`` still gets each one's best."""
+        ``every_outcome`` a credential of more outcomes than ``top_k`` still gets each one's best.
+        ``requests``: per block, the request it came with (see :meth:`_encode`)."""
         batch = self._outcome_batch(blocks)
-        return self._match_outcomes(batch, self.encoder.encode(batch.readings.texts, role="query"), top_k,
-                                    every_outcome=every_outcome)
+        owners = None if requests is None else np.repeat(requests, [len(block) for block in blocks])[batch.owner]
+        return self._match_outcomes(batch, self._encode(batch.readings, owners), top_k, every_outcome=every_outcome)
 
     def _outcome_batch(self, blocks: Sequence[Sequence[str]]) -> OutcomeBatch:
         """The credentials' outcomes read, and the rows they are encoded as."""
@@ -235,16 +245,19 @@ class Matcher:
     def match_skills(self, text: str, *, top_k: int = 10) -> list[Match]:
         return self.match_skills_batch([text], top_k=top_k)[0]
 
-    def match_occupations_batch(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
-        """Occupations for job titles or whole vacancies; a vacancy's first line counts as its title."""
+    def match_occupations_batch(self, texts: Sequence[str], *, top_k: int = 10,
+                                requests: Sequence[int] | None = None) -> list[list[Match]]:
+        """Occupations for job titles or whole vacancies; a vacancy's first line counts as its title.
+        ``requests``: per text, the request it came with (see :meth:`_encode`)."""
         for text in texts:
             check_text(text)
         weights = self.weights(ConceptKind.OCCUPATION)
-        evidence = self.evidence(ConceptKind.OCCUPATION, texts)
+        evidence = self.evidence(ConceptKind.OCCUPATION, texts, requests=requests)
         scores = evidence.combine(weights)
         titled = [i for i, text in enumerate(texts) if weights.title and vacancy_title(text)]
         if titled:
-            titles = self.evidence(ConceptKind.OCCUPATION, [vacancy_title(texts[i]) or "" for i in titled])
+            titles = self.evidence(ConceptKind.OCCUPATION, [vacancy_title(texts[i]) or "" for i in titled],
+                                   requests=None if requests is None else [requests[i] for i in titled])
             scores[titled] = blend_title(scores[titled], titles.combine(weights), weights)
         decision = self._decision(ConceptKind.OCCUPATION)
         return [decision.ranked(scores[i], evidence.queries[i], top_k) for i in range(len(texts))]
@@ -280,16 +293,3 @@ def long_lived_loading() -> Iterator[None]:
     finally:
         gc.freeze()
         gc.enable()
-
-
-def blend_title(whole: np.ndarray, title: np.ndarray, weights: Weights) -> np.ndarray:
-    """A vacancy's scores: its whole text's, with ``weights.title`` of them from its title alone."""
-    return (1 - weights.title) * whole + weights.title * title
-
-
-def vacancy_title(text: str) -> str | None:
-    """The first line of a multi-line vacancy, when it is short enough to be its title."""
-    lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
-    if len(lines) > 1 and len(lines[0]) <= _TITLE_MAX_CHARS:
-        return lines[0]
-    return None

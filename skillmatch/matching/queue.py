@@ -5,12 +5,10 @@ encoder on their own threads only take the cores from one another, and from the 
 passports, gaps) that need a moment of the interpreter between them. Here they wait their turn
 in one queue, so one matching call runs at a time per process and reads stay quick.
 
-``window_s`` > 0 also batches requests that arrive within that window into one matcher call,
-which shares the encoder's calls among them: about 3x the throughput of requests of one outcome
-each (benchmarks/RESULTS.md). It is off by default because the int8 encoder quantizes each batch
-as a whole, so an outcome's scores then shift with the requests it happens to share a batch with
-(top-5 order changed for 27 of 48 outcomes, confidences by up to 0.08): the same text would not
-always get the same answer.
+The requests that wait while a call runs go together into the next call (with ``window_s`` > 0,
+it also waits that long for more), which shares the scoring of their texts against the indexes.
+Each request's texts are still encoded in an encoder call of their own, as they would be alone
+(the int8 encoder quantizes a call's batch as a whole): batching changes no answer.
 
 >>> queue = MatchQueue(lambda: matcher)                  # doctest: +SKIP
 >>> queue.outcomes([["Je installeert zonnepanelen."]])  # doctest: +SKIP
@@ -44,8 +42,8 @@ class _Job:
 
 class MatchQueue:
     """Requests to the matcher ``matcher()`` gives, run in arrival order on one daemon thread;
-    with ``window_s``, those of one kind and ``top_k`` that arrive within it run as one call of
-    at most ``max_items`` items."""
+    those of one kind and ``top_k`` that are waiting (or arrive within ``window_s``) run as one
+    call of at most ``max_items`` items."""
 
     def __init__(self, matcher: Callable[[], Matcher], *, window_s: float = 0.0, max_items: int = 256) -> None:
         if window_s < 0 or max_items < 1:
@@ -80,7 +78,8 @@ class MatchQueue:
             self.calls += 1
             self.requests += len(batch)
             try:
-                results = self._match(batch[0].kind, batch[0].top_k, [item for job in batch for item in job.items])
+                results = self._match(batch[0].kind, batch[0].top_k, [item for job in batch for item in job.items],
+                                      [n for n, job in enumerate(batch) for _item in job.items])
             except Exception as exc:  # noqa: BLE001 - handed to the request that caused it
                 if len(batch) == 1:
                     batch[0].done.set_exception(exc)
@@ -104,7 +103,7 @@ class MatchQueue:
             first = self._jobs.popleft()
             batch, size = [first], len(first.items)
             deadline = time.monotonic() + self.window_s
-            while self.window_s > 0 and size < self.max_items:
+            while size < self.max_items:
                 fitting = next((j for j in self._jobs if (j.kind, j.top_k) == (first.kind, first.top_k)
                                 and size + len(j.items) <= self.max_items), None)
                 if fitting is not None:
@@ -113,14 +112,15 @@ class MatchQueue:
                     size += len(fitting.items)
                     continue
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or self.window_s == 0:
                     break
                 self._arrived.wait(left)
             return batch
 
-    def _match(self, kind: Kind, top_k: int, items: Sequence) -> list[list[Match]]:
+    def _match(self, kind: Kind, top_k: int, items: Sequence,
+               requests: Sequence[int] | None = None) -> list[list[Match]]:
         matcher = self.matcher()
         if kind == "outcomes":
-            return matcher.match_outcomes_batch(items, top_k=top_k)
-        return matcher.match_occupations_batch(items, top_k=top_k)
+            return matcher.match_outcomes_batch(items, top_k=top_k, requests=requests)
+        return matcher.match_occupations_batch(items, top_k=top_k, requests=requests)
 
