@@ -23,6 +23,7 @@ from skillmatch.errors import (
     CredentialError,
     DuplicateError,
     InputError,
+    MatcherUnavailableError,
     SkillmatchError,
     StoreError,
     UnknownConceptError,
@@ -43,6 +44,7 @@ STATUSES: tuple[tuple[type[SkillmatchError], int, str], ...] = (
     (AccountStateError, 409, "conflict"),
     (InputError, 422, "invalid-input"),
     (StoreError, 503, "store-unavailable"),
+    (MatcherUnavailableError, 503, "matcher-unavailable"),
 )
 _SLUGS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
           405: "method-not-allowed", 409: "conflict", 413: "request-too-large", 422: "invalid-input",

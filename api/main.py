@@ -40,7 +40,7 @@ Links (micro)credentials to ESCO, the EU's taxonomy of skills and occupations.
   to a role, the roles that fit and the next credentials to take, and consent to employers;
 - **employers**: read a passport its holder shares with you, rank consenting learners for a role.
 
-Every path needs `Authorization: Bearer <token>`; an admin creates principals and their tokens,
+Every path but `/v1/health` needs `Authorization: Bearer <token>`; an admin creates principals and their tokens,
 and may rotate a token or deactivate a principal. The routes that map text are rate-limited per
 principal (429 with `Retry-After`), and a matching request has a budget of texts, characters and
 learning outcomes. Errors are `application/problem+json`. This service uses the ESCO classification

@@ -29,6 +29,12 @@ MatchText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, json_s
 BudgetedText = Annotated[str, Field(min_length=1, json_schema_extra={"pattern": r"\S"}), AfterValidator(_not_blank)]
 
 
+class HealthPublic(BaseModel):
+    status: Literal["ok"] = "ok"
+    matcher: Literal["loading", "ready", "failed"]
+    process: int = Field(description="The worker process that answered.")
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a list: its items and how many there are in all."""
 

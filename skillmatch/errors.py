@@ -16,6 +16,11 @@ class ConfigurationError(SkillmatchError):
     """A setting, path or option cannot be used as given."""
 
 
+class MatcherUnavailableError(ConfigurationError):
+    """The matcher could not be loaded (a missing or unreadable index, model or taxonomy), so
+    nothing that needs it can be answered until the cause is mended and the service restarted."""
+
+
 class InputError(SkillmatchError, ValueError):
     """Text or a request given to the engine cannot be used (empty, too long, malformed)."""
 

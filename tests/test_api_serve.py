@@ -163,7 +163,28 @@ def test_the_service_answers_reads_while_its_matcher_loads(tmp_path: Path, esco_
         assert api.get("/v1/passports/me/gap", params={"occupation": occupation}, headers=headers).status_code == 200
         assert api.get(f"/v1/taxonomy/concepts/{occupation}", headers=headers).json()["kind"] == "occupation"
         assert time.perf_counter() - started < 5 and loading.loaded is None
+        assert api.get("/v1/health").json() == {"status": "ok", "matcher": "loading", "process": os.getpid()}
         release.set()
         matched = api.post("/v1/match/skills", headers=headers, json={"texts": ["install solar panels"]})
         assert matched.status_code == 200 and loading.loaded is esco_matcher
+        assert api.get("/v1/health").json()["matcher"] == "ready"
         assert api.get("/v1/passports/me", headers=headers).headers["ETag"] == built.headers["ETag"]
+
+
+def test_health_says_when_the_matcher_failed_to_load(tmp_path: Path) -> None:
+    from api.config import ApiSettings
+    from api.main import create_app
+    from skillmatch.matching.background import BackgroundMatcher
+    from skillmatch.taxonomy import load_taxonomy, store_path
+
+    def broken(_taxonomy):
+        raise FileNotFoundError("no index in the data folder")
+
+    loading = BackgroundMatcher(lambda: load_taxonomy(store_path(Settings().data_dir)), broken)
+    loading.load()
+    with TestClient(create_app(ApiSettings(data_dir=tmp_path), loading=loading)) as api:
+        assert api.get("/v1/health").json()["matcher"] == "failed"
+        token = api.app.state.services.accounts.create_principal("daan", "learner")[1]
+        refused = api.post("/v1/match/skills", headers={"Authorization": f"Bearer {token}"},
+                           json={"texts": ["install solar panels"]})
+        assert refused.status_code == 503 and "no index in the data folder" in refused.text

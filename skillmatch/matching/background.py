@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skillmatch.errors import ConfigurationError
+from skillmatch.errors import MatcherUnavailableError
 
 if TYPE_CHECKING:
     from skillmatch.matching.matcher import Matcher
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class BackgroundMatcher:
     """The taxonomy, then the matcher, as loaded by ``load_taxonomy`` and ``load_matcher`` on a
     daemon thread; reading either waits until it is there, and raises the
-    :class:`~skillmatch.errors.ConfigurationError` that says why when loading failed."""
+    :class:`~skillmatch.errors.MatcherUnavailableError` that says why when loading failed."""
 
     def __init__(self, load_taxonomy: Callable[[], Taxonomy], load_matcher: Callable[[Taxonomy], Matcher]) -> None:
         self._load_taxonomy, self._load_matcher = load_taxonomy, load_matcher
@@ -72,6 +72,13 @@ class BackgroundMatcher:
             self._matcher_ready.set()
 
     @property
+    def state(self) -> str:
+        """``loading``, ``ready`` or ``failed``, without waiting."""
+        if self._failure is not None:
+            return "failed"
+        return "ready" if self._matcher is not None else "loading"
+
+    @property
     def loaded(self) -> Matcher | None:
         """The matcher if it is loaded, without waiting."""
         return self._matcher
@@ -90,6 +97,6 @@ class BackgroundMatcher:
             raise self._failed()
         return self._matcher
 
-    def _failed(self) -> ConfigurationError:
-        return ConfigurationError(f"the matcher could not be loaded: {self._failure.__class__.__name__}: "
+    def _failed(self) -> MatcherUnavailableError:
+        return MatcherUnavailableError(f"the matcher could not be loaded: {self._failure.__class__.__name__}: "
                                   f"{self._failure}")
