@@ -273,11 +273,10 @@ class LearnerPassports:
         stamp = self.accounts.passport_stamp(learner_id)
         if stamp is None:
             return None
-        inputs, built_with, catalogue_ids = stamp
+        inputs = stamp.inputs
         loaded = self.matcher.loaded
-        matcher = loaded.fingerprint_ if loaded is not None else built_with
-        if self._inputs(matcher, self.accounts.identifiers(learner_id), self.accounts.held_stamps(learner_id),
-                        catalogue_ids) != inputs:
+        matcher = loaded.fingerprint_ if loaded is not None else stamp.matcher
+        if self._inputs(matcher, stamp.identifiers, stamp.held, stamp.revisions) != inputs:
             return None
         with self._guard:
             cached = self._cache.get(learner_id)
@@ -317,7 +316,8 @@ class LearnerPassports:
         # The digest is taken of what was read before building, so a change made meanwhile
         # leaves it behind and the next read builds again.
         holder = self.accounts.identifiers(learner_id)
-        inputs = self._inputs(matcher.fingerprint_, holder, self.accounts.held_stamps(learner_id), catalogue_ids)
+        inputs = self._inputs(matcher.fingerprint_, holder, self.accounts.held_stamps(learner_id),
+                              self.store.revisions(catalogue_ids))
         passport = build_passport(credentials, matcher, catalogue=self.store, holder=holder,
                                   mapped=[d.links for d in held])
         built = LearnerPassport(learner_id, passport, tuple(d.id for d in held), tuple(rejected))
@@ -345,8 +345,7 @@ class LearnerPassports:
         return credential
 
     def _inputs(self, matcher: str, holder: Sequence[str], stamps: Sequence[tuple[str, str | None, str | None]],
-                catalogue_ids: Iterable[str]) -> str:
-        revisions = self.store.revisions(catalogue_ids)
+                revisions: Mapping[str, int]) -> str:
         inputs = [PASSPORT_FORMAT, matcher, self.trust_fingerprint, list(holder), [list(stamp) for stamp in stamps],
                   sorted(revisions.items())]
         return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:32]

@@ -34,7 +34,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from skillmatch.domain import SkillLink
 from skillmatch.errors import DuplicateError, InputError, with_article
 from skillmatch.store.catalogue import _utc, link_columns, link_from_columns
-from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PassportRow, PrincipalRow
+from skillmatch.store.tables import (
+    ConsentRow,
+    CredentialRow,
+    HeldCredentialRow,
+    HolderIdentifierRow,
+    PassportRow,
+    PrincipalRow,
+)
 from skillmatch.store.transaction import transaction
 
 Role = Literal["learner", "employer", "institution", "admin"]
@@ -92,6 +99,21 @@ class HeldDocument:
     #: verification's fields, or ``{"rejected": why}``; None: not checked yet.
     verification: dict | None = None
     verified_with: str | None = None
+
+
+@dataclass(frozen=True)
+class PassportStamp:
+    """A stored passport's digest and what it is compared with: the inputs as they stand now."""
+
+    inputs: str
+    #: The fingerprint of the matcher it was built with.
+    matcher: str
+    catalogue_ids: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    #: ``(id, mapped_with, verified_with)`` of each held credential (:meth:`AccountStore.held_stamps`).
+    held: list[tuple[str, str | None, str | None]]
+    #: The revision of each of ``catalogue_ids`` the catalogue holds.
+    revisions: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -257,9 +279,13 @@ class AccountStore:
     def identifiers(self, learner_id: str) -> tuple[str, ...]:
         """The identifiers registered for a learner, sorted."""
         with self._session() as session:
-            return tuple(session.scalars(select(HolderIdentifierRow.identifier)
-                                         .where(HolderIdentifierRow.learner_id == learner_id)
-                                         .order_by(HolderIdentifierRow.identifier)))
+            return self._identifiers(session, learner_id)
+
+    @staticmethod
+    def _identifiers(session: Session, learner_id: str) -> tuple[str, ...]:
+        return tuple(session.scalars(select(HolderIdentifierRow.identifier)
+                                     .where(HolderIdentifierRow.learner_id == learner_id)
+                                     .order_by(HolderIdentifierRow.identifier)))
 
     def principal(self, principal_id: str) -> Principal | None:
         with self._session() as session:
@@ -320,11 +346,15 @@ class AccountStore:
         """``(id, mapped_with, verified_with)`` of a learner's credentials in the order they were
         added: what a stored passport checks its held credentials by, without their documents."""
         with self._session() as session:
-            rows = session.execute(select(HeldCredentialRow.id, HeldCredentialRow.mapped_with,
-                                          HeldCredentialRow.verified_with)
-                                   .where(HeldCredentialRow.learner_id == learner_id)
-                                   .order_by(HeldCredentialRow.added_at, HeldCredentialRow.id))
-            return [tuple(row) for row in rows]  # type: ignore[misc]
+            return self._held_stamps(session, learner_id)
+
+    @staticmethod
+    def _held_stamps(session: Session, learner_id: str) -> list[tuple[str, str | None, str | None]]:
+        rows = session.execute(select(HeldCredentialRow.id, HeldCredentialRow.mapped_with,
+                                      HeldCredentialRow.verified_with)
+                               .where(HeldCredentialRow.learner_id == learner_id)
+                               .order_by(HeldCredentialRow.added_at, HeldCredentialRow.id))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
 
     def held(self, learner_id: str) -> list[HeldDocument]:
         """A learner's credentials, in the order they were added."""
@@ -344,12 +374,20 @@ class AccountStore:
 
     # -- stored passports ---------------------------------------------------------------------
 
-    def passport_stamp(self, learner_id: str) -> tuple[str, str, tuple[str, ...]] | None:
-        """``(inputs, matcher, catalogue_ids)`` of a learner's stored passport, without the passport."""
+    def passport_stamp(self, learner_id: str) -> PassportStamp | None:
+        """What a learner's stored passport is checked by, read in one transaction (a consistent
+        view, and one round of the pool rather than four): None where none is stored."""
         with self._session() as session:
             row = session.execute(select(PassportRow.inputs, PassportRow.matcher, PassportRow.catalogue_ids)
                                   .where(PassportRow.learner_id == learner_id)).first()
-            return (row.inputs, row.matcher, tuple(row.catalogue_ids)) if row is not None else None
+            if row is None:
+                return None
+            catalogue_ids = tuple(row.catalogue_ids)
+            revisions = {credential_id: revision for credential_id, revision in session.execute(
+                select(CredentialRow.id, CredentialRow.revision).where(CredentialRow.id.in_(catalogue_ids)))
+            } if catalogue_ids else {}
+            return PassportStamp(row.inputs, row.matcher, catalogue_ids, self._identifiers(session, learner_id),
+                                 self._held_stamps(session, learner_id), revisions)
 
     def stored_passport(self, learner_id: str) -> StoredPassport | None:
         with self._session() as session:
