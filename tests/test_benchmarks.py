@@ -62,13 +62,14 @@ class Runs:
 @pytest.fixture(scope="module")
 def runs(request: pytest.FixtureRequest, taxonomy_built: None,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
-    """All started when the first of this module's tests begins: each run is minutes in a process
-    of its own that keeps about one core busy, so two at a time take half as long as one by one."""
+    """Started when the first of this module's tests begins, one after another in a process of
+    their own: each keeps both cores busy (adapter fits, the encoder), and two at a time took
+    about three times as long each (adapter.py 115 s alone, 7 minutes beside tune.py)."""
     out = tmp_path_factory.mktemp("benchmarks")
     wanted = [name for name in RUNS if any(getattr(item, "module", None) is request.module
                                            and name in getattr(item, "fixturenames", ())
                                            for item in request.session.items)]
-    pool = ThreadPoolExecutor(max_workers=2)
+    pool = ThreadPoolExecutor(max_workers=1)
     try:
         yield Runs(out, {name: pool.submit(subprocess.run, script(*(arg.format(out=out) for arg in RUNS[name])),
                                            capture_output=True, text=True) for name in wanted})
