@@ -38,14 +38,16 @@ def score(matcher: Matcher, kind: ConceptKind, items: list[dict]) -> dict[str, l
             rank(collect(matcher, kind, items), matcher.weights(kind), matcher.indexes_[kind].uris_).items()}
 
 
-def compare(matcher: Matcher, gold: dict[str, tuple[ConceptKind, list[dict]]]) -> dict[str, dict[str, float]]:
-    """Per file, the headline metric with no adapter, the ESCO-only adapter, and cross-fitted."""
+def compare(matcher: Matcher, gold: dict[str, tuple[ConceptKind, list[dict]]], *,
+            steps: int | None = None) -> dict[str, dict[str, float]]:
+    """Per file, the headline metric with no adapter, the ESCO-only adapter, and cross-fitted
+    (adapters fitted with ``steps`` gradient steps, default the shipped settings')."""
     rankings: dict[str, dict[str, dict[str, list[str]]]] = {name: {} for name in gold}
     for kind in (ConceptKind.SKILL, ConceptKind.OCCUPATION):
         files = {name: items for name, (k, items) in gold.items() if k is kind}
         if not files:
             continue
-        for variant, adapter in (("none", None), ("esco", matcher.fit_adapter(kind, []))):
+        for variant, adapter in (("none", None), ("esco", matcher.fit_adapter(kind, [], steps=steps))):
             if adapter is None:
                 matcher.adapters_.pop(kind, None)
             else:
@@ -53,7 +55,7 @@ def compare(matcher: Matcher, gold: dict[str, tuple[ConceptKind, list[dict]]]) -
             for name, items in files.items():
                 rankings[name][variant] = score(matcher, kind, items)
         weights, uris = matcher.weights(kind), matcher.indexes_[kind].uris_
-        for name, parts in cross_fitted(matcher, kind, files).items():
+        for name, parts in cross_fitted(matcher, kind, files, steps=steps).items():
             rankings[name]["cross-fitted"] = {item_id: found[0] for item_id, found in
                                               rank_halves(parts, weights, uris).items()}
     return {name: {variant: evaluate(ranked, gold[name][1])[headline(name)] for variant, ranked in by.items()}
@@ -64,6 +66,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold-dir", type=Path, default=REPO.parent / "shared" / "benchmarks")
     parser.add_argument("--limit", type=int, help="first N items of each file (a quick run)")
+    parser.add_argument("--adapter-steps", type=int,
+                        help="gradient steps of each adapter fit (default: the shipped settings'; fewer make "
+                             "a quick run)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -74,7 +79,7 @@ def main() -> None:
     for kind, prefix in ((ConceptKind.SKILL, "skills_"), (ConceptKind.OCCUPATION, "occupations_")):
         for path in sorted(args.gold_dir.glob(f"{prefix}*.jsonl")):
             gold[path.stem] = (kind, load_gold(path)[: args.limit])
-    figures = compare(matcher, gold)
+    figures = compare(matcher, gold, steps=args.adapter_steps)
     print("| file | metric | no adapter | ESCO pairs only | cross-fitted (ESCO + other half) |")
     print("|---|---|---|---|---|")
     for name, by in figures.items():

@@ -138,15 +138,15 @@ HalvesEvidence = dict[str, list[tuple[list[dict], Collected]]]
 
 
 def cross_fitted(matcher: Matcher, kind: ConceptKind, files: dict[str, list[dict]], *,
-                 seed: int | None = None) -> HalvesEvidence:
+                 seed: int | None = None, steps: int | None = None) -> HalvesEvidence:
     """Per file, its two halves, each with its evidence computed by an adapter fitted on ESCO's
-    pairs and the other halves of every file in ``files`` (with the adapter's own seed, or
-    ``seed``). Leaves the matcher without an adapter for ``kind``."""
+    pairs and the other halves of every file in ``files`` (with the adapter's own seed and steps,
+    or ``seed`` and ``steps``). Leaves the matcher without an adapter for ``kind``."""
     split = {name: halves(items) for name, items in files.items()}
     evidence: HalvesEvidence = {name: [] for name in files}
     for held_out in (0, 1):
         train = [text for name in files for text in labelled(split[name][1 - held_out])]
-        matcher.adapters_[kind] = matcher.fit_adapter(kind, train, seed=seed)
+        matcher.adapters_[kind] = matcher.fit_adapter(kind, train, seed=seed, steps=steps)
         for name in files:
             part = split[name][held_out]
             evidence[name].append((part, collect(matcher, kind, part)))
@@ -181,6 +181,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="first N items of each file (a quick run)")
     parser.add_argument("--seeds", type=int, default=3,
                         help="adapter seeds to cross-fit with; each file's figure is their mean (default 3)")
+    parser.add_argument("--adapter-steps", type=int,
+                        help="gradient steps of each adapter fit (default: the shipped settings'; fewer make "
+                             "a quick run)")
     parser.add_argument("--json", type=Path, help="also write the chosen settings and their figures here")
     parser.add_argument("--save", type=Path, help="write the chosen settings as the matcher's tuned-settings "
                                                   "artefact here (models/matching-settings.json ships)")
@@ -200,7 +203,8 @@ def main() -> None:
         uris = matcher.indexes_[kind].uris_
         # A small file's figure moves by several hundredths with the adapter's seed alone (HOUSE,
         # 61 items: RP@5 0.59-0.66), more than most weight changes: the grid is scored per seed.
-        evidences = [cross_fitted(matcher, kind, files, seed=seed) for seed in range(args.seeds)]
+        evidences = [cross_fitted(matcher, kind, files, seed=seed, steps=args.adapter_steps)
+                     for seed in range(args.seeds)]
         current = matcher.weights(kind)
         label_only = Weights.of(label=1.0, title=current.title)
         # The shipped and the label-only settings are scored even where the grid lacks them.
@@ -238,7 +242,7 @@ def save(matcher: Matcher, chosen: dict[ConceptKind, KindSettings], report: dict
         date=datetime.date.today().isoformat(), command=command, encoder=matcher.encoder.name,
         encoder_fingerprint=matcher.encoder.fingerprint, taxonomy_release=matcher.taxonomy.meta.release,
         taxonomy_fingerprint=matcher.taxonomy.meta.fingerprint,
-        data_fingerprint=data_fingerprint(tuned_on, limit=args.limit, seeds=args.seeds),
+        data_fingerprint=data_fingerprint(tuned_on, limit=args.limit, seeds=args.seeds, steps=args.adapter_steps),
         figures={kind: {name: round(value, 4) for name, value in entry["files"].items()}  # type: ignore[union-attr]
                  for kind, entry in report.items()})
     # Three decimals, as the fit is printed: more would only carry the noise of the fit.
@@ -251,10 +255,10 @@ def save(matcher: Matcher, chosen: dict[ConceptKind, KindSettings], report: dict
     print(f"tuned settings written to {args.save}")
 
 
-def data_fingerprint(paths: list[Path], *, limit: int | None, seeds: int) -> str:
+def data_fingerprint(paths: list[Path], *, limit: int | None, seeds: int, steps: int | None = None) -> str:
     """What a tuning run saw: the development files (names and bytes), the items taken from each
-    and the adapter seeds."""
-    data = hashlib.sha256(f"limit={limit}|seeds={seeds}".encode())
+    and the adapter seeds (and its steps, where not the shipped settings')."""
+    data = hashlib.sha256((f"limit={limit}|seeds={seeds}" + (f"|steps={steps}" if steps is not None else "")).encode())
     for path in paths:
         data.update(path.name.encode() + b"\0" + path.read_bytes())
     return data.hexdigest()[:16]

@@ -134,12 +134,14 @@ class Artefacts:
         return adapter
 
     def fit_adapter(self, kind: ConceptKind, labelled: Sequence[LabelledText], *,
-                    seed: int | None = None) -> QueryAdapter:
+                    seed: int | None = None, steps: int | None = None) -> QueryAdapter:
         """A query adapter for ``kind``, fitted on ESCO's own pairs and ``labelled`` (not saved),
-        with the settings' seed or ``seed``."""
+        with the settings' seed and gradient steps, or ``seed`` and ``steps``."""
         settings = self.settings.adapter or AdapterSettings()
         if seed is not None:
             settings = replace(settings, seed=seed)
+        if steps is not None:
+            settings = replace(settings, steps=steps)
         dense = self.dense[kind]
         pairs = training_set(dense, self.with_glosses(kind, labelled), settings)
         queries = self.encoder.encode(pairs.texts, role="query") if pairs.texts else \

@@ -123,10 +123,10 @@ class Matcher:
         return next(channel for channel in self.channels_[kind] if channel.name == name)
 
     def fit_adapter(self, kind: ConceptKind, labelled: Sequence[LabelledText], *,
-                    seed: int | None = None) -> QueryAdapter:
+                    seed: int | None = None, steps: int | None = None) -> QueryAdapter:
         """A query adapter for ``kind`` fitted on ESCO's own pairs and ``labelled`` (neither saved
         nor used: the caller decides, as the benchmarks' cross-fitting does)."""
-        return self.artefacts_.fit_adapter(kind, labelled, seed=seed)
+        return self.artefacts_.fit_adapter(kind, labelled, seed=seed, steps=steps)
 
     # -- evidence -----------------------------------------------------------------------------
 
