@@ -33,15 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from skillmatch.domain import SkillLink
 from skillmatch.errors import DuplicateError, InputError, with_article
-from skillmatch.store.catalogue import _utc, link_columns, link_from_columns
-from skillmatch.store.tables import (
-    ConsentRow,
-    CredentialRow,
-    HeldCredentialRow,
-    HolderIdentifierRow,
-    PassportRow,
-    PrincipalRow,
-)
+from skillmatch.store.catalogue import _utc, link_columns, link_from_columns, revisions_in
+from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PassportRow, PrincipalRow
 from skillmatch.store.transaction import transaction
 
 Role = Literal["learner", "employer", "institution", "admin"]
@@ -108,11 +101,10 @@ class PassportStamp:
     inputs: str
     #: The fingerprint of the matcher it was built with.
     matcher: str
-    catalogue_ids: tuple[str, ...]
     identifiers: tuple[str, ...]
     #: ``(id, mapped_with, verified_with)`` of each held credential (:meth:`AccountStore.held_stamps`).
     held: list[tuple[str, str | None, str | None]]
-    #: The revision of each of ``catalogue_ids`` the catalogue holds.
+    #: The revision of each catalogue credential it looked up that the catalogue holds.
     revisions: dict[str, int]
 
 
@@ -382,12 +374,8 @@ class AccountStore:
                                   .where(PassportRow.learner_id == learner_id)).first()
             if row is None:
                 return None
-            catalogue_ids = tuple(row.catalogue_ids)
-            revisions = {credential_id: revision for credential_id, revision in session.execute(
-                select(CredentialRow.id, CredentialRow.revision).where(CredentialRow.id.in_(catalogue_ids)))
-            } if catalogue_ids else {}
-            return PassportStamp(row.inputs, row.matcher, catalogue_ids, self._identifiers(session, learner_id),
-                                 self._held_stamps(session, learner_id), revisions)
+            return PassportStamp(row.inputs, row.matcher, self._identifiers(session, learner_id),
+                                 self._held_stamps(session, learner_id), revisions_in(session, row.catalogue_ids))
 
     def stored_passport(self, learner_id: str) -> StoredPassport | None:
         with self._session() as session:

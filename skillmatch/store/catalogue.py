@@ -181,8 +181,7 @@ class CatalogueStore:
         if not wanted:
             return {}
         with self._session() as session:
-            rows = session.execute(select(CredentialRow.id, CredentialRow.revision).where(CredentialRow.id.in_(wanted)))
-            return {credential_id: revision for credential_id, revision in rows}
+            return revisions_in(session, wanted)
 
     def stale(self, fingerprint: str) -> list[str]:
         """Ids of the credentials whose inferred links were not made by the matcher ``fingerprint``."""
@@ -259,6 +258,15 @@ def _catalogued(session: Session, credential_id: str) -> CredentialRow:
     if row is None:
         raise InputError(f"no credential {credential_id!r} in the catalogue")
     return row
+
+
+def revisions_in(session: Session, ids: Sequence[str]) -> dict[str, int]:
+    """:meth:`CatalogueStore.revisions` of ``ids`` in an open session (a stored passport's check
+    reads them in its own transaction)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(CredentialRow.id, CredentialRow.revision).where(CredentialRow.id.in_(ids)))
+    return {credential_id: revision for credential_id, revision in rows}
 
 
 def _sqlite_pragmas(connection, _record) -> None:
