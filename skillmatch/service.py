@@ -15,9 +15,9 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import TypeAdapter
 
@@ -224,6 +224,23 @@ class StoredLearnerPassport:
     public: str
     inputs: str
     version: int
+    #: Answers that follow from this version alone (a gap to an occupation), as rendered, by what
+    #: was asked: worked out once per version instead of on every read.
+    answers: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False, repr=False)
+
+    #: Distinct questions kept per version: a learner looks at a handful of roles at a time.
+    MAX_ANSWERS: ClassVar[int] = 64
+
+    def answer(self, question: tuple[str, ...], work_out: Callable[[], str]) -> str:
+        """The rendered answer to ``question``: as worked out before for this version, else by
+        ``work_out()`` and kept (the oldest answer makes way beyond :attr:`MAX_ANSWERS`)."""
+        found = self.answers.get(question)
+        if found is None:
+            found = work_out()
+            if len(self.answers) >= self.MAX_ANSWERS:
+                self.answers.pop(next(iter(self.answers)), None)
+            self.answers[question] = found
+        return found
 
 
 _STORED = TypeAdapter(LearnerPassport)
@@ -263,13 +280,14 @@ class LearnerPassports:
     def read(self, learner_id: str) -> StoredLearnerPassport:
         """The learner's passport as its inputs stand now: as stored while they stand, else built
         again (concurrent reads of one learner in this process wait for one build)."""
-        found = self._current(learner_id)
+        found = self.current(learner_id)
         if found is not None:
             return found
         with self._lock_of(learner_id):
-            return self._current(learner_id) or self._build(learner_id)
+            return self.current(learner_id) or self._build(learner_id)
 
-    def _current(self, learner_id: str) -> StoredLearnerPassport | None:
+    def current(self, learner_id: str) -> StoredLearnerPassport | None:
+        """The stored passport while its inputs stand, else None: a few small reads, no build."""
         stamp = self.accounts.passport_stamp(learner_id)
         if stamp is None:
             return None

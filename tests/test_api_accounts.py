@@ -279,3 +279,28 @@ def test_accounts_go_with_their_principal(store: CatalogueStore, accounts: Accou
         connection.execute(PrincipalRow.__table__.delete().where(PrincipalRow.id == daan.id))
         for table in ("held_credential", "consent", "holder_identifier"):
             assert connection.execute(select(text("count(*)")).select_from(text(table))).scalar() == 0, table
+
+
+def test_two_workers_storing_a_first_passport_at_once_both_succeed(
+        store: CatalogueStore, accounts: AccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker builds a learner's passport on its first read; when two do so together, both
+    find no stored one and insert. The second insert must become an update, not a 409."""
+    from sqlalchemy.orm import Session
+
+    from skillmatch.store.tables import PassportRow
+
+    daan, _ = accounts.create_principal("Daan", "learner")
+    other_worker = AccountStore(store.engine)
+    looked, raced = Session.get, []
+
+    def get_while_another_worker_stores(session, entity, ident, **options):
+        found = looked(session, entity, ident, **options)
+        if entity is PassportRow and not raced:
+            raced.append(True)
+            other_worker._store_passport(daan.id, "theirs", "m", [], {}, "{}")
+        return found
+
+    monkeypatch.setattr(Session, "get", get_while_another_worker_stores)
+    stored = accounts.store_passport(daan.id, inputs="ours", matcher="m", catalogue_ids=[], passport={}, public="{}")
+    assert (stored.inputs, stored.version) == ("ours", 2)
+    assert accounts.stored_passport(daan.id).inputs == "ours"

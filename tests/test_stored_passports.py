@@ -184,3 +184,37 @@ def test_an_employer_ranks_from_stored_passports(tmp_path: Path, esco_matcher: M
         assert [c["learner_id"] for c in ranked.json()["data"]] == [daan.id]
         assert {s["uri"] for s in shared.json()["skills"]} == proven(passport)
         assert builds.count == 1
+
+
+def test_a_gap_is_worked_out_once_per_passport_version_and_follows_it(tmp_path: Path, esco_matcher: Matcher,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    gaps_worked_out = []
+    original = skillmatch.service.StoredLearnerPassport.answer
+
+    def counted(self, question, work_out):
+        return original(self, question, lambda: gaps_worked_out.append(question) or work_out())
+
+    monkeypatch.setattr(skillmatch.service.StoredLearnerPassport, "answer", counted)
+    with service(tmp_path, esco_matcher) as api:
+        deltastad = make(api, "deltastad", "institution", institution="Hogeschool Deltastad")
+        assert api.post("/v1/catalogue/credentials", json=load(BADGE_CLASS), headers=deltastad.headers
+                        ).status_code == 201
+        daan = make(api, "daan", "learner", identifiers=DAAN)
+        assertion = load(ASSERTION)
+        assert api.post("/v1/passports/me/credentials", json=assertion, headers=daan.headers).status_code == 201
+        hosted = claimed(api.get("/v1/passports/me", headers=daan.headers).json())
+        skill = sorted(hosted)[0]
+        occupation = esco_matcher.taxonomy.occupations_for(skill)[0].uri
+
+        def status() -> str:
+            gap = api.get("/v1/passports/me/gap", params={"occupation": occupation}, headers=daan.headers)
+            assert gap.status_code == 200, gap.text
+            return next(s["status"] for s in gap.json()["skills"] if s["uri"] == skill)
+
+        assert status() != "held" and status() != "held" and len(gaps_worked_out) == 1
+
+        # The institution confirms the award: the skill is proven, and the next gap says so.
+        path = f"/v1/catalogue/credentials/{assertion['badge']}/awards"
+        assert api.put(path, json={"award_id": assertion["id"], "recipient": DAAN[0]},
+                       headers=deltastad.headers).status_code == 200
+        assert status() == "held" and len(gaps_worked_out) == 2

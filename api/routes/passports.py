@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import (
@@ -19,6 +20,7 @@ from api.deps import (
     CurrentLearner,
     PageDep,
     PassportsDep,
+    Services,
     ServicesDep,
     rate_limited,
 )
@@ -42,7 +44,7 @@ from skillmatch.errors import CredentialError
 from skillmatch.gaps import occupation_fit, occupation_gap
 from skillmatch.passport import credential_links
 from skillmatch.recommend import pathway, recommend
-from skillmatch.service import learner_constraints, read_held, resolve_occupation
+from skillmatch.service import StoredLearnerPassport, learner_constraints, read_held, resolve_occupation
 from skillmatch.store.accounts import Consent
 
 router = APIRouter(prefix="/passports/me", tags=["passports"], responses=documented(403))
@@ -83,15 +85,17 @@ def add_credential(body: UploadedCredential, learner: CurrentLearner, services: 
 
 
 @router.get("", response_model=PassportPublic, responses={304: {"description": "Unchanged since the ETag given"}})
-def get_passport(learner: CurrentLearner, passports: PassportsDep,
-                 if_none_match: Annotated[str | None, Header(description="The ETag of the passport you hold: "
-                                                                        "304 while it is current.")] = None,
-                 ) -> Response:
+async def get_passport(learner: CurrentLearner, passports: PassportsDep,
+                       if_none_match: Annotated[str | None, Header(description="The ETag of the passport you hold: "
+                                                                              "304 while it is current.")] = None,
+                       ) -> Response:
     """The passport: every ESCO skill the held credentials prove, by pillar, with the evidence;
     below it each outcome's best suggestion that is not proven. It is built when what it is made
     of changes (a credential added or removed, a review, a re-mapping, a new trust list) and read
     as stored; its ETag names that version."""
-    stored = passports.read(learner.id)
+    # A stored passport is checked on the event loop (a few indexed reads, shorter than a hop to
+    # the thread pool); a build, which can take seconds, runs on the pool.
+    stored = passports.current(learner.id) or await run_in_threadpool(passports.read, learner.id)
     etag = f'"{stored.inputs}"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")} | {"*"}:
@@ -123,13 +127,24 @@ def export_passport(learner: CurrentLearner, passports: PassportsDep,
 
 
 @router.get("/gap", response_model=GapPublic, responses=documented(404))
-def gap(occupation: Occupation, learner: CurrentLearner, services: ServicesDep) -> GapPublic:
+async def gap(occupation: Occupation, learner: CurrentLearner, services: ServicesDep) -> Response:
     """What an occupation needs that the passport does not prove yet: each essential and optional
-    skill held, partly held (through a related skill) or missing, with the reason."""
+    skill held, partly held (through a related skill) or missing, with the reason. Worked out
+    once per version of the passport and occupation asked."""
+    passports = services.passports
+    stored = passports.current(learner.id) or await run_in_threadpool(passports.read, learner.id)
+    question = ("gap", occupation)
+    known = stored.answers.get(question)
+    if known is None:
+        # A job title is read through the matcher, which may still be loading: off the event loop.
+        known = await run_in_threadpool(stored.answer, question, lambda: _gap(occupation, stored, services))
+    return Response(known, media_type="application/json")
+
+
+def _gap(occupation: str, stored: StoredLearnerPassport, services: Services) -> str:
     target = resolve_occupation(occupation, services.loading)
-    profile = services.passports.read(learner.id).passport.profile()
-    result = occupation_gap(profile, target.uri, services.taxonomy)
-    return GapPublic.model_validate({**result.to_dict(), "read_as": target.read_as})
+    result = occupation_gap(stored.passport.profile(), target.uri, services.taxonomy)
+    return GapPublic.model_validate({**result.to_dict(), "read_as": target.read_as}).model_dump_json()
 
 
 @router.get("/fit", response_model=FitsPublic)

@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from skillmatch.domain import SkillLink
 from skillmatch.errors import DuplicateError, InputError, with_article
 from skillmatch.store.catalogue import _utc, link_columns, link_from_columns, revisions_in
 from skillmatch.store.tables import ConsentRow, HeldCredentialRow, HolderIdentifierRow, PassportRow, PrincipalRow
-from skillmatch.store.transaction import transaction
+from skillmatch.store.transaction import reading, transaction
 
 Role = Literal["learner", "employer", "institution", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -188,7 +188,7 @@ class AccountStore:
                                token_hash=hash_token(token), created_at=datetime.now(UTC))
             session.add(row)
             _register(session, row, wanted)
-            return _principal(row), token
+            return _principal(row, row.identifiers), token
 
     def ensure_admin(self, name: str, token: str) -> Principal:
         """The admin ``name`` with ``token`` as its token: created if missing, its token replaced
@@ -210,16 +210,16 @@ class AccountStore:
                                         "access; start without it and let another admin make the principals")
             row.token_hash = hash_token(token)
             session.flush()
-            return _principal(row)
+            return _principal(row, row.identifiers)
 
     def authenticate(self, token: str) -> Principal | None:
         """The active principal whose token this is, or None."""
         digest = hash_token(token)
-        with self._session() as session:
-            row = session.scalar(select(PrincipalRow).where(PrincipalRow.token_hash == digest))
+        with reading(self.engine, "account") as connection:
+            row = connection.execute(_BY_TOKEN, {"digest": digest}).first()
             if row is None or not hmac.compare_digest(row.token_hash, digest) or row.deactivated_at is not None:
                 return None
-            return _principal(row)
+            return _principal(row, _identifiers(connection, row.id))
 
     def rotate_token(self, principal_id: str) -> tuple[Principal, str] | None:
         """A new token for an active principal, replacing its old one (which stops working at
@@ -233,7 +233,7 @@ class AccountStore:
                 raise AccountStateError(f"the principal {row.name!r} is deactivated: it gets no new token")
             row.token_hash = hash_token(token)
             session.flush()
-            return _principal(row), token
+            return _principal(row, row.identifiers), token
 
     def deactivate(self, principal_id: str) -> Principal | None:
         """Take a principal's access away: its token stops working, its records stay (a learner's
@@ -254,7 +254,7 @@ class AccountStore:
                                                 "before deactivating this one")
                 row.deactivated_at = datetime.now(UTC)
                 session.flush()
-            return _principal(row)
+            return _principal(row, row.identifiers)
 
     def register_identifiers(self, learner_id: str, identifiers: Iterable[str]) -> Principal | None:
         """Replace the identifiers of a learner with ``identifiers``: e-mail addresses (kept in lower
@@ -266,23 +266,17 @@ class AccountStore:
             if row is None:
                 return None
             _register(session, row, _check_identifiers(row.role, identifiers))
-            return _principal(row)
+            return _principal(row, row.identifiers)
 
     def identifiers(self, learner_id: str) -> tuple[str, ...]:
         """The identifiers registered for a learner, sorted."""
-        with self._session() as session:
-            return self._identifiers(session, learner_id)
-
-    @staticmethod
-    def _identifiers(session: Session, learner_id: str) -> tuple[str, ...]:
-        return tuple(session.scalars(select(HolderIdentifierRow.identifier)
-                                     .where(HolderIdentifierRow.learner_id == learner_id)
-                                     .order_by(HolderIdentifierRow.identifier)))
+        with reading(self.engine, "account") as connection:
+            return _identifiers(connection, learner_id)
 
     def principal(self, principal_id: str) -> Principal | None:
         with self._session() as session:
             row = session.get(PrincipalRow, principal_id)
-            return None if row is None else _principal(row)
+            return None if row is None else _principal(row, row.identifiers)
 
     def principals(self, *, role: Role | None = None, offset: int = 0,
                    limit: int | None = None) -> tuple[list[Principal], int]:
@@ -295,7 +289,7 @@ class AccountStore:
                 counting = counting.where(PrincipalRow.role == role)
             rows = session.scalars(query.order_by(PrincipalRow.created_at, PrincipalRow.id)
                                    .offset(offset).limit(limit))
-            return [_principal(row) for row in rows], int(session.scalar(counting) or 0)
+            return [_principal(row, row.identifiers) for row in rows], int(session.scalar(counting) or 0)
 
     # -- held credentials ---------------------------------------------------------------------
 
@@ -337,16 +331,8 @@ class AccountStore:
     def held_stamps(self, learner_id: str) -> list[tuple[str, str | None, str | None]]:
         """``(id, mapped_with, verified_with)`` of a learner's credentials in the order they were
         added: what a stored passport checks its held credentials by, without their documents."""
-        with self._session() as session:
-            return self._held_stamps(session, learner_id)
-
-    @staticmethod
-    def _held_stamps(session: Session, learner_id: str) -> list[tuple[str, str | None, str | None]]:
-        rows = session.execute(select(HeldCredentialRow.id, HeldCredentialRow.mapped_with,
-                                      HeldCredentialRow.verified_with)
-                               .where(HeldCredentialRow.learner_id == learner_id)
-                               .order_by(HeldCredentialRow.added_at, HeldCredentialRow.id))
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        with reading(self.engine, "account") as connection:
+            return _held_stamps(connection, learner_id)
 
     def held(self, learner_id: str) -> list[HeldDocument]:
         """A learner's credentials, in the order they were added."""
@@ -367,15 +353,14 @@ class AccountStore:
     # -- stored passports ---------------------------------------------------------------------
 
     def passport_stamp(self, learner_id: str) -> PassportStamp | None:
-        """What a learner's stored passport is checked by, read in one transaction (a consistent
-        view, and one round of the pool rather than four): None where none is stored."""
-        with self._session() as session:
-            row = session.execute(select(PassportRow.inputs, PassportRow.matcher, PassportRow.catalogue_ids)
-                                  .where(PassportRow.learner_id == learner_id)).first()
+        """What a learner's stored passport is checked by, read on one connection (one round of
+        the pool rather than four): None where none is stored."""
+        with reading(self.engine, "account") as connection:
+            row = connection.execute(_STAMP, {"learner": learner_id}).first()
             if row is None:
                 return None
-            return PassportStamp(row.inputs, row.matcher, self._identifiers(session, learner_id),
-                                 self._held_stamps(session, learner_id), revisions_in(session, row.catalogue_ids))
+            return PassportStamp(row.inputs, row.matcher, _identifiers(connection, learner_id),
+                                 _held_stamps(connection, learner_id), revisions_in(connection, row.catalogue_ids))
 
     def stored_passport(self, learner_id: str) -> StoredPassport | None:
         with self._session() as session:
@@ -385,6 +370,15 @@ class AccountStore:
     def store_passport(self, learner_id: str, *, inputs: str, matcher: str, catalogue_ids: Sequence[str],
                        passport: dict, public: str) -> StoredPassport:
         """Keep a learner's newly built passport in place of the last one, one version on."""
+        try:
+            return self._store_passport(learner_id, inputs, matcher, catalogue_ids, passport, public)
+        except DuplicateError:
+            # Another worker stored this learner's first passport at the same moment (each builds
+            # on its first read): now there is a row to write over.
+            return self._store_passport(learner_id, inputs, matcher, catalogue_ids, passport, public)
+
+    def _store_passport(self, learner_id: str, inputs: str, matcher: str, catalogue_ids: Sequence[str],
+                        passport: dict, public: str) -> StoredPassport:
         with self._session() as session:
             row = session.get(PassportRow, learner_id, with_for_update=True)
             if row is None:
@@ -571,11 +565,30 @@ def _standing(session: Session, learner_id: str, employer_id: str) -> ConsentRow
     return row
 
 
-def _principal(row: PrincipalRow) -> Principal:
+def _principal(row: PrincipalRow | Row, identifiers: Iterable[str | HolderIdentifierRow]) -> Principal:
+    """A principal of its row and identifiers (the rows' own, or the strings a plain read gave)."""
     return Principal(id=row.id, name=row.name, role=row.role, institution=row.institution,  # type: ignore[arg-type]
                      created_at=_utc(row.created_at),
                      deactivated_at=_utc(row.deactivated_at) if row.deactivated_at else None,
-                     identifiers=tuple(i.identifier for i in row.identifiers))
+                     identifiers=tuple(i if isinstance(i, str) else i.identifier for i in identifiers))
+
+
+#: The reads of every request, prebuilt (see :func:`~skillmatch.store.transaction.reading`).
+_BY_TOKEN = select(PrincipalRow.__table__).where(PrincipalRow.token_hash == bindparam("digest"))
+_STAMP = select(PassportRow.inputs, PassportRow.matcher, PassportRow.catalogue_ids).where(
+    PassportRow.learner_id == bindparam("learner"))
+_IDENTIFIERS = select(HolderIdentifierRow.identifier).where(
+    HolderIdentifierRow.learner_id == bindparam("learner")).order_by(HolderIdentifierRow.identifier)
+_HELD_STAMPS = select(HeldCredentialRow.id, HeldCredentialRow.mapped_with, HeldCredentialRow.verified_with).where(
+    HeldCredentialRow.learner_id == bindparam("learner")).order_by(HeldCredentialRow.added_at, HeldCredentialRow.id)
+
+
+def _identifiers(connection: Connection, learner_id: str) -> tuple[str, ...]:
+    return tuple(connection.execute(_IDENTIFIERS, {"learner": learner_id}).scalars())
+
+
+def _held_stamps(connection: Connection, learner_id: str) -> list[tuple[str, str | None, str | None]]:
+    return [tuple(row) for row in connection.execute(_HELD_STAMPS, {"learner": learner_id})]  # type: ignore[misc]
 
 
 def _held(row: HeldCredentialRow) -> HeldDocument:

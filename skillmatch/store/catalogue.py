@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Engine, create_engine, delete, event, inspect, select, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from skillmatch.domain import Decision, Review, SkillLink
 from skillmatch.errors import ConfigurationError, InputError, StoreError
 from skillmatch.store.tables import AwardRow, CredentialRow, ReviewRow, SkillLinkRow
-from skillmatch.store.transaction import transaction
+from skillmatch.store.transaction import reading, transaction
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -180,8 +180,8 @@ class CatalogueStore:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        with self._session() as session:
-            return revisions_in(session, wanted)
+        with reading(self.engine, "catalogue") as connection:
+            return revisions_in(connection, wanted)
 
     def stale(self, fingerprint: str) -> list[str]:
         """Ids of the credentials whose inferred links were not made by the matcher ``fingerprint``."""
@@ -260,13 +260,17 @@ def _catalogued(session: Session, credential_id: str) -> CredentialRow:
     return row
 
 
-def revisions_in(session: Session, ids: Sequence[str]) -> dict[str, int]:
-    """:meth:`CatalogueStore.revisions` of ``ids`` in an open session (a stored passport's check
-    reads them in its own transaction)."""
+#: Prebuilt, so that the stored passport's check on every read skips building and caching it.
+_REVISIONS = select(CredentialRow.id, CredentialRow.revision).where(
+    CredentialRow.id.in_(bindparam("ids", expanding=True)))
+
+
+def revisions_in(connection: Connection, ids: Sequence[str]) -> dict[str, int]:
+    """:meth:`CatalogueStore.revisions` of ``ids`` on an open connection (a stored passport's
+    check reads them beside its other reads)."""
     if not ids:
         return {}
-    rows = session.execute(select(CredentialRow.id, CredentialRow.revision).where(CredentialRow.id.in_(ids)))
-    return {credential_id: revision for credential_id, revision in rows}
+    return {credential_id: revision for credential_id, revision in connection.execute(_REVISIONS, {"ids": list(ids)})}
 
 
 def _sqlite_pragmas(connection, _record) -> None:
