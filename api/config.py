@@ -6,6 +6,7 @@ from pydantic import Field
 
 from skillmatch.config import Settings
 from skillmatch.encoder import DEFAULT_ENCODER
+from skillmatch.matching.remote import MatcherAddress
 from skillmatch.outcomes import MAX_TEXT_CHARS
 
 
@@ -44,3 +45,13 @@ class ApiSettings(Settings):
     #: :mod:`skillmatch.matching.queue`; those that wait meanwhile share it anyway). The answers
     #: are the same either way.
     match_batch_window_ms: float = Field(default=0, ge=0, le=1000)
+    #: Set by ``skillmatch serve --workers N`` for its workers: the socket of the matching process
+    #: that holds the one matcher they share, and the key (hex) that lets them in.
+    matcher_socket: str | None = None
+    matcher_authkey: str | None = None
+
+    @property
+    def matcher_address(self) -> MatcherAddress | None:
+        if not self.matcher_socket or not self.matcher_authkey:
+            return None
+        return MatcherAddress(self.matcher_socket, bytes.fromhex(self.matcher_authkey))

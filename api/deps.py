@@ -19,6 +19,7 @@ from skillmatch.errors import with_article
 from skillmatch.matching import Matcher
 from skillmatch.matching.background import BackgroundMatcher
 from skillmatch.matching.queue import MatchQueue
+from skillmatch.matching.remote import RemoteMatcher
 from skillmatch.service import LearnerPassports
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore, Principal, Role
@@ -42,8 +43,14 @@ class Services:
     budget: MatchBudget
     limiter: RateLimiter
     passports: LearnerPassports
-    #: Matching requests, run in turn on one thread of this process.
-    matching: MatchQueue
+    #: Matching requests, run in turn on one thread of this process; None where a matching
+    #: process shared by the workers runs them (:mod:`skillmatch.matching.remote`).
+    queue: MatchQueue | None
+
+    @property
+    def matching(self) -> MatchQueue | RemoteMatcher:
+        """Where matching requests go: this process's queue, or the shared matching process."""
+        return self.queue if self.queue is not None else self.loading.matcher  # type: ignore[return-value]
 
     @property
     def matcher(self) -> Matcher:

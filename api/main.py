@@ -62,13 +62,21 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
             trust = TrustList.load(settings.trust_list) if settings.trust_list else None
             accounts = AccountStore(store.engine)
             # The service answers at once: what needs the matcher waits for it, the rest does not.
-            background = loading or (BackgroundMatcher.ready(matcher) if matcher is not None else
-                                     BackgroundMatcher.start(settings.data_dir, settings.encoder,
-                                                             training_data=settings.training_data))
+            address = settings.matcher_address
+            if loading is not None or matcher is not None:
+                background = loading or BackgroundMatcher.ready(matcher)
+            elif address is not None:
+                background = BackgroundMatcher.remote(settings.data_dir, address)
+            else:
+                background = BackgroundMatcher.start(settings.data_dir, settings.encoder,
+                                                     training_data=settings.training_data)
+            # A shared matching process queues and batches the requests of every worker itself.
+            queue = None if address is not None and loading is None and matcher is None else \
+                MatchQueue(lambda: background.matcher, window_s=settings.match_batch_window_ms / 1000)
             app.state.services = Services(
                 settings=settings, store=store, accounts=accounts, loading=background, trust=trust,
                 passports=LearnerPassports(accounts, store, background, trust, render=passport_json),
-                matching=MatchQueue(lambda: background.matcher, window_s=settings.match_batch_window_ms / 1000),
+                queue=queue,
                 budget=MatchBudget(max_texts=settings.match_max_texts, max_text_chars=settings.match_max_text_chars,
                                    max_chars=settings.match_max_chars, max_outcomes=settings.match_max_outcomes),
                 limiter=RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst))

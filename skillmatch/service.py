@@ -280,32 +280,45 @@ class LearnerPassports:
     def read(self, learner_id: str) -> StoredLearnerPassport:
         """The learner's passport as its inputs stand now: as stored while they stand, else built
         again (concurrent reads of one learner in this process wait for one build)."""
-        found = self.current(learner_id)
+        found = self.current(learner_id) or self._load(learner_id)
         if found is not None:
             return found
         with self._lock_of(learner_id):
-            return self.current(learner_id) or self._build(learner_id)
+            return self.current(learner_id) or self._load(learner_id) or self._build(learner_id)
 
     def current(self, learner_id: str) -> StoredLearnerPassport | None:
-        """The stored passport while its inputs stand, else None: a few small reads, no build."""
-        stamp = self.accounts.passport_stamp(learner_id)
-        if stamp is None:
-            return None
-        inputs = stamp.inputs
-        loaded = self.matcher.loaded
-        matcher = loaded.fingerprint_ if loaded is not None else stamp.matcher
-        if self._inputs(matcher, stamp.identifiers, stamp.held, stamp.revisions) != inputs:
+        """The passport as this process holds it, while its inputs stand: a few small reads, with
+        no build and no load of the stored passport (for which see :meth:`read`); else None."""
+        inputs = self._standing(learner_id)
+        if inputs is None:
             return None
         with self._guard:
             cached = self._cache.get(learner_id)
-            if cached is not None and cached.inputs == inputs:
-                self._cache.move_to_end(learner_id)
-                return cached
-        stored = self.accounts.stored_passport(learner_id)
+            if cached is None or cached.inputs != inputs:
+                return None
+            self._cache.move_to_end(learner_id)
+            return cached
+
+    def _load(self, learner_id: str) -> StoredLearnerPassport | None:
+        """The stored passport while its inputs stand, read from the database (another process
+        may have built it), else None."""
+        inputs = self._standing(learner_id)
+        stored = self.accounts.stored_passport(learner_id) if inputs is not None else None
         if stored is None or stored.inputs != inputs:
             return None
         return self._remember(learner_id, StoredLearnerPassport(_STORED.validate_python(stored.passport),
                                                                 stored.public, stored.inputs, stored.version))
+
+    def _standing(self, learner_id: str) -> str | None:
+        """The stored passport's digest if its inputs stand as they are now, else None."""
+        stamp = self.accounts.passport_stamp(learner_id)
+        if stamp is None:
+            return None
+        loaded = self.matcher.loaded
+        matcher = loaded.fingerprint_ if loaded is not None else stamp.matcher
+        if self._inputs(matcher, stamp.identifiers, stamp.held, stamp.revisions) != stamp.inputs:
+            return None
+        return stamp.inputs
 
     def _build(self, learner_id: str) -> StoredLearnerPassport:
         matcher = self.matcher.matcher

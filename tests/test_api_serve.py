@@ -30,7 +30,8 @@ from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
 
 #: What ``serve`` hands its worker processes through the environment.
-HANDED_DOWN = ("SKILLMATCH_DATA_DIR", "SKILLMATCH_ENCODER", "SKILLMATCH_DATABASE_URL", "SKILLMATCH_TRUST_LIST")
+HANDED_DOWN = ("SKILLMATCH_DATA_DIR", "SKILLMATCH_ENCODER", "SKILLMATCH_DATABASE_URL", "SKILLMATCH_TRUST_LIST",
+               "SKILLMATCH_MATCHER_SOCKET", "SKILLMATCH_MATCHER_AUTHKEY")
 
 
 @pytest.fixture
@@ -68,6 +69,8 @@ def test_serve_bootstraps_the_admin_from_its_token_file(store_url: str | None, t
         assert options == {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 2,
                            "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S}
         assert os.environ["SKILLMATCH_DATABASE_URL"] == url
+        # The workers share one matching process, whose socket and key they are handed.
+        assert os.environ["SKILLMATCH_MATCHER_SOCKET"] and len(os.environ["SKILLMATCH_MATCHER_AUTHKEY"]) == 64
 
     store = CatalogueStore.open(url, tmp_path)
     try:

@@ -93,8 +93,8 @@ async def get_passport(learner: CurrentLearner, passports: PassportsDep,
     below it each outcome's best suggestion that is not proven. It is built when what it is made
     of changes (a credential added or removed, a review, a re-mapping, a new trust list) and read
     as stored; its ETag names that version."""
-    # A stored passport is checked on the event loop (a few indexed reads, shorter than a hop to
-    # the thread pool); a build, which can take seconds, runs on the pool.
+    # The passport this process holds is checked on the event loop (a few indexed reads, shorter
+    # than a hop to the thread pool); loading the stored one or building it runs on the pool.
     stored = passports.current(learner.id) or await run_in_threadpool(passports.read, learner.id)
     etag = f'"{stored.inputs}"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}

@@ -30,8 +30,8 @@ AdminTokenFile = Annotated[
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes, each with its own matcher (SQLite or PostgreSQL).",
-                                         min=1)] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (SQLite or PostgreSQL); with more than one, they share "
+                                              "one matching process.", min=1)] = 1,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     encoder: EncoderOption = DEFAULT_ENCODER,
@@ -41,7 +41,7 @@ def serve(
     """Start the HTTP API (OpenAPI docs at /docs, the passport page at /passport) on the embedded
     defaults: the taxonomy store in the data folder (built from $SKILLMATCH_ESCO or ../shared/esco
     when missing) and the catalogue in SQLite there (--database-url: PostgreSQL); several --workers
-    share the database.
+    share the database and one matching process, which holds the only matcher.
 
     Every path needs an API token ('Authorization: Bearer <token>'); an admin makes them (POST /v1/principals).
     The first admin's token comes from --admin-token-file: a new token is written there on the first start.
@@ -82,10 +82,16 @@ def serve(
                   "(the first start encodes every ESCO label: minutes)")
         if workers == 1:
             uvicorn.run(create_app(ApiSettings()), host=host, port=port)
-        else:
-            # uvicorn kills a worker that leaves its health check unanswered for 5 s; a worker
-            # matching on a busy machine (or loading its matcher) can hold the interpreter that
-            # long, so only one silent for a minute counts as hung.
+            return
+        from skillmatch.matching.remote import matching_process
+
+        api_settings = ApiSettings()
+        with matching_process(target, encoder, training_data=api_settings.training_data,
+                              window_s=api_settings.match_batch_window_ms / 1000) as address:
+            os.environ.update(address.to_env())
+            # uvicorn kills a worker that leaves its health check unanswered for 5 s; one loading
+            # its taxonomy on a busy machine can hold the interpreter that long, so only one
+            # silent for a minute counts as hung.
             uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
                         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 

@@ -19,6 +19,7 @@ from skillmatch.errors import MatcherUnavailableError
 
 if TYPE_CHECKING:
     from skillmatch.matching.matcher import Matcher
+    from skillmatch.matching.remote import MatcherAddress
     from skillmatch.taxonomy import Taxonomy
 
 
@@ -50,6 +51,22 @@ class BackgroundMatcher:
         loading = cls(taxonomy, lambda loaded: open_matcher(data_dir, encoder, training_data=training_data,
                                                             taxonomy=loaded))
         threading.Thread(target=loading.load, name="matcher loading", daemon=True).start()
+        return loading
+
+    @classmethod
+    def remote(cls, data_dir: Path, address: MatcherAddress) -> BackgroundMatcher:
+        """The taxonomy of ``data_dir`` loaded here, and the matcher of the matching process at
+        ``address`` (see :mod:`skillmatch.matching.remote`) once that has loaded it."""
+        from skillmatch.matching.matcher import long_lived_loading
+        from skillmatch.matching.remote import RemoteMatcher
+        from skillmatch.taxonomy import load_taxonomy, store_path
+
+        def taxonomy() -> Taxonomy:
+            with long_lived_loading():
+                return load_taxonomy(store_path(data_dir))
+
+        loading = cls(taxonomy, lambda loaded: RemoteMatcher.connect(address, loaded))  # type: ignore[arg-type,return-value]
+        threading.Thread(target=loading.load, name="matcher connecting", daemon=True).start()
         return loading
 
     @classmethod

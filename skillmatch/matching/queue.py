@@ -22,13 +22,14 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
     from skillmatch.matching.decision import Match
     from skillmatch.matching.matcher import Matcher
 
-Kind = Literal["outcomes", "occupations"]
+Kind = Literal["outcomes", "occupations", "call"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,6 +39,8 @@ class _Job:
     #: Outcome blocks (``outcomes``) or texts (``occupations``).
     items: Sequence
     done: Future = field(default_factory=Future)
+    #: What a ``call`` does with the matcher.
+    work: Callable[[Matcher], Any] | None = None
 
 
 class MatchQueue:
@@ -63,7 +66,12 @@ class MatchQueue:
         """:meth:`Matcher.match_occupations_batch` of ``texts``, in turn."""
         return self._submit(_Job("occupations", top_k, texts))
 
-    def _submit(self, job: _Job) -> list[list[Match]]:
+    def call(self, work: Callable[[Matcher], T]) -> T:
+        """``work(matcher)``, in turn with the matching calls and never batched with them: any
+        other use of the matcher (a passport's every-outcome mapping, a vacancy's skills)."""
+        return self._submit(_Job("call", 0, (), work=work))
+
+    def _submit(self, job: _Job) -> Any:
         with self._arrived:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="matching", daemon=True)
@@ -77,6 +85,9 @@ class MatchQueue:
             batch = self._next_batch()
             self.calls += 1
             self.requests += len(batch)
+            if batch[0].work is not None:
+                self._call(batch[0])
+                continue
             try:
                 results = self._match(batch[0].kind, batch[0].top_k, [item for job in batch for item in job.items],
                                       [n for n, job in enumerate(batch) for _item in job.items])
@@ -103,7 +114,7 @@ class MatchQueue:
             first = self._jobs.popleft()
             batch, size = [first], len(first.items)
             deadline = time.monotonic() + self.window_s
-            while size < self.max_items:
+            while first.work is None and size < self.max_items:
                 fitting = next((j for j in self._jobs if (j.kind, j.top_k) == (first.kind, first.top_k)
                                 and size + len(j.items) <= self.max_items), None)
                 if fitting is not None:
@@ -116,6 +127,12 @@ class MatchQueue:
                     break
                 self._arrived.wait(left)
             return batch
+
+    def _call(self, job: _Job) -> None:
+        try:
+            job.done.set_result(job.work(self.matcher()))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller
+            job.done.set_exception(exc)
 
     def _match(self, kind: Kind, top_k: int, items: Sequence,
                requests: Sequence[int] | None = None) -> list[list[Match]]:
