@@ -70,9 +70,6 @@ WALLET_CATALOGUE = (
 )
 #: The credential whose outcome block the mapping endpoint is loaded with (8 Dutch outcomes).
 MATCH_SAMPLE = CATALOGUE / "hds-energiedata-analyseren-ob3.json"
-#: The re-mapping runs as a batch job beside a live service should: at a lower priority than
-#: the service's workers (README, "Re-mapping beside the service").
-REMAP_NICENESS = 10
 #: Generous: a request queued behind 32 others on two cores still answers well within this.
 REQUEST_TIMEOUT_S = 120.0
 
@@ -392,9 +389,8 @@ async def during_remap(base_url: str, calls: dict[str, Call], clients: int, dura
     on the same database; the load lasts until the remap has ended and at least ``duration``."""
     started = time.monotonic()
     with log.open("w") as out:
-        remap = subprocess.Popen(["nice", "-n", str(REMAP_NICENESS), sys.executable, "-m", "skillmatch.cli",
-                                  "catalogue", "remap", "--force", "--database-url", database_url],
-                                 cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        remap = subprocess.Popen([sys.executable, "-m", "skillmatch.cli", "catalogue", "remap", "--force",
+                                  "--database-url", database_url], cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
         at_least = timer(duration)
         runs = await load(base_url, calls, clients, phase="during remap",
                           until=lambda: remap.poll() is not None and at_least())
