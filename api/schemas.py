@@ -317,6 +317,8 @@ class HeldCredentialCreated(BaseModel):
     format: str
     verification: VerificationPublic
     added_at: datetime
+    included: list[HeldCredentialCreated] = Field(
+        [], description="The other credentials of the same upload (a CLR 2.0 learner record holds several).")
 
 
 class EvidencePublic(BaseModel):
