@@ -41,12 +41,13 @@ def read_endorsement(data: Mapping[str, Any], *, source: str | None = None, path
 
 
 def embedded_endorsements(credential: Mapping[str, Any], *, source: str | None = None) -> tuple[Endorsement, ...]:
-    """The endorsements an Open Badges 3.0 credential embeds in its issuer, its achievement and
-    the achievement's creator (each one's ``endorsement`` list)."""
+    """The endorsements an Open Badges 3.0 credential embeds in itself, its issuer, its
+    achievement and the achievement's creator (each one's ``endorsement`` list)."""
     document = Fields(credential, source=source)
     subject = document.obj("credentialSubject")
     achievement = subject.obj("achievement") if subject is not None else None
-    holders = [document.obj("issuer") if isinstance(document.get("issuer"), Mapping) else None, achievement]
+    issuer = document.obj("issuer") if isinstance(document.get("issuer"), Mapping) else None
+    holders = [document, issuer, achievement]
     if achievement is not None and isinstance(achievement.get("creator"), Mapping):
         holders.append(achievement.obj("creator"))
     return tuple(read_endorsement(e.data, source=source, path=e.path)
