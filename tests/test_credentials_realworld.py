@@ -292,7 +292,10 @@ def test_the_catalogue_resolves_hosted_badge_classes_and_names_their_issuer(esco
                                                           ASSETS / "organization.json", VALIDATOR / "clr20"])
     robotics = store.get("https://example.org/robotics-badge.json")
     assert (robotics.title, robotics.issuer_name) == ("Awesome Robotics Badge", "An Example Badge Issuer")
-    assert {"Teamwork", "Achievement 1", *NURSING} <= {r.title for r in store.credentials()}
+    # complex.json gives four of its courses one achievement id: the catalogue keeps the last one read.
+    titles = {r.title for r in store.credentials()}
+    assert {"Teamwork", "Achievement 1", "Achievement 2", *NURSING[:2], NURSING[-1]} <= titles
+    assert not {"Intro to Health Careers", "Nurse Assisting 1"} & titles
     assert report.failed == []
     store.close()
 
@@ -316,7 +319,7 @@ def test_every_document_enters_one_passport_or_is_refused(esco_matcher: Matcher,
     held = wallet.passport.credentials
     expected = [item for name in HELD for item in EXPECTED[name]]
     assert [(c.title, c.issued_on.date()) for c in held] == [(title, day) for title, _i, day, _r in expected]
-    assert len(held) == 41 and all(c.outcomes for c in held)
+    assert len(held) == 37 and all(c.outcomes for c in held)
     assert all(c.verification.reason.startswith(reason) for c, (*_, reason) in zip(held, expected, strict=True))
     by_name = {name_of(DOCUMENTS[position]): problem for position, problem in wallet.rejected}
     assert set(by_name) == {
