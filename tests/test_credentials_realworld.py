@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import skillmatch.cli.credentials
+from api.config import ApiSettings
+from api.main import create_app
 from skillmatch.catalogue import Catalogue
 from skillmatch.cli import app
 from skillmatch.credentials import (
@@ -362,3 +365,26 @@ def test_passport_build_takes_a_folder_of_badge_classes_beside_the_assertions(cl
     assert "https://example.org/robotics-badge.json" in missing.stderr
     assert "skillmatch passport build ASSERTION.json BADGE-CLASS.json" in missing.stderr
     assert "badge_classes" not in missing.stderr
+
+
+def test_an_uploaded_learner_record_adds_each_of_its_credentials(esco_matcher: Matcher, tmp_path: Path) -> None:
+    settings = ApiSettings(data_dir=tmp_path / "api")
+    with TestClient(create_app(settings, matcher=esco_matcher)) as api:
+        _principal, token = api.app.state.services.accounts.create_principal(
+            "learner", "learner", identifiers=["did:example:ebfeb1f712ebc6f1c276e12ec21"])
+        headers = {"Authorization": f"Bearer {token}"}
+        body = json.loads((VALIDATOR / "clr20" / "simple.json").read_text(encoding="utf-8"))
+        added = api.post("/v1/passports/me/credentials", headers=headers, json=body)
+        assert added.status_code == 201, added.text
+        assert [added.json()["title"], *(c["title"] for c in added.json()["included"])] == [
+            "Teamwork", "Achievement 1", "Achievement 2"]
+        jwt_record = {"jwt": (VALIDATOR / "clr20" / "simple.jwt").read_text(encoding="utf-8")}
+        assert api.post("/v1/passports/me/credentials", headers=headers, json=jwt_record).status_code == 409
+        passport = api.get("/v1/passports/me", headers=headers).json()
+        assert [(c["title"], c["record"]["issuer"]) for c in passport["credentials"]] == [
+            ("Teamwork", "Example University"), ("Achievement 1", "Example University"),
+            ("Achievement 2", "Example University")]
+        assert passport["rejected"] == []
+        class_body = json.loads((ASSETS / "robotics-badge.json").read_text(encoding="utf-8"))
+        refused = api.post("/v1/passports/me/credentials", headers=headers, json=class_body)
+        assert refused.status_code == 422 and "badge class ('Awesome Robotics Badge')" in refused.json()["detail"]

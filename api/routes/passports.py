@@ -38,7 +38,7 @@ from api.schemas import (
 from api.wallet import upload_text
 from skillmatch.catalogue import offered_credentials, outcome_texts
 from skillmatch.credentials import Verification
-from skillmatch.errors import CredentialError
+from skillmatch.errors import CredentialError, DuplicateError
 from skillmatch.gaps import occupation_fit, occupation_gap
 from skillmatch.passport import credential_links
 from skillmatch.recommend import pathway, recommend
@@ -75,18 +75,24 @@ def add_credential(body: UploadedCredential, learner: CurrentLearner, services: 
             raise CredentialError("this credential was issued to someone else: its recipient does not match any "
                                   "identifier registered for you", source=source, field="recipient")
     budget.credential([outcome for c in credentials for outcome in outcome_texts(c.achievement)])
-    added = []
-    for credential in credentials:
-        held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
-                                          credential_id=credential.id,
-                                          links=credential_links(credential, services.matcher),
-                                          mapped_with=services.matcher.fingerprint_,
-                                          verification=asdict(credential.verification),
-                                          verified_with=services.passports.trust_fingerprint)
-        added.append(HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
-                                           format=credential.format.value,
-                                           verification=_verification(credential.verification),
-                                           added_at=held.added_at))
+    added: list[HeldCredentialCreated] = []
+    try:
+        for credential in credentials:
+            held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
+                                              credential_id=credential.id,
+                                              links=credential_links(credential, services.matcher),
+                                              mapped_with=services.matcher.fingerprint_,
+                                              verification=asdict(credential.verification),
+                                              verified_with=services.passports.trust_fingerprint)
+            added.append(HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
+                                               format=credential.format.value,
+                                               verification=_verification(credential.verification),
+                                               added_at=held.added_at))
+    except DuplicateError:
+        # A learner record is added whole or not at all.
+        for done in added:
+            services.accounts.remove_held(learner.id, done.held_id)
+        raise
     return added[0].model_copy(update={"included": added[1:]})
 
 
