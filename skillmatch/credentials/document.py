@@ -175,8 +175,9 @@ _ACHIEVEMENT_KINDS = {"ob2": "an Open Badges 2.0 badge class", "ob3": "an Open B
 def what_it_is(contents: Contents) -> str:
     """What a document that is not one held credential holds, in words, and what to do with it."""
     if len(contents.credentials) > 1:
-        return (f"this learner record holds {len(contents.credentials)} credentials "
-                "(skillmatch.credentials.read_contents reads them all)")
+        return (f"this is a learner record (CLR 2.0) holding {len(contents.credentials)} credentials, not one "
+                "credential: give it where a passport is built (`skillmatch passport build`, or added to the "
+                "passport), which takes each of its credentials")
     if contents.achievements:
         achievement = contents.achievements[0]
         hosted = (f"; give it next to the assertions that name it ({achievement.id}) to complete them"
