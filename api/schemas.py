@@ -285,6 +285,33 @@ class OutcomeProofPublic(BaseModel):
     suggests: list[OutcomeSkillPublic] = Field(description="Not proven: for the institution's review.")
 
 
+class EndorsementStatus(BaseModel):
+    status: Literal["verified", "unverifiable"]
+    reason: str
+
+
+class EndorsementPublic(BaseModel):
+    id: str | None
+    endorser: str | None
+    subject: str = Field(description="The id of the credential, achievement or issuer it endorses.")
+    comment: str | None
+    issued_on: datetime | None
+    verification: EndorsementStatus
+
+
+class AssociationPublic(BaseModel):
+    kind: str = Field(description="isParentOf, isPartOf, precedes, ...")
+    source: str
+    target: str
+
+
+class LearnerRecordPublic(BaseModel):
+    id: str | None
+    name: str | None
+    issuer: str | None
+    associations: list[AssociationPublic]
+
+
 class HeldCredentialPublic(BaseModel):
     """A credential as the passport reads it."""
 
@@ -308,6 +335,10 @@ class HeldCredentialPublic(BaseModel):
     holder: HolderBindingPublic
     award_confirmed: bool = Field(description="Whether the institution holding it in its catalogue confirmed "
                                               "this award to its recipient (it then proves skills unsigned).")
+    endorsements: list[EndorsementPublic] = Field(
+        [], description="Third parties vouching for it, its achievement or its issuer (they prove no skill).")
+    record: LearnerRecordPublic | None = Field(
+        None, description="The CLR 2.0 learner record it came in: the record's issuer and associations.")
 
 
 class HeldCredentialCreated(BaseModel):
@@ -317,6 +348,8 @@ class HeldCredentialCreated(BaseModel):
     format: str
     verification: VerificationPublic
     added_at: datetime
+    included: list[HeldCredentialCreated] = Field(
+        [], description="The other credentials of the same upload (a CLR 2.0 learner record holds several).")
 
 
 class EvidencePublic(BaseModel):

@@ -35,6 +35,7 @@ _EXPORTS = {
     # credentials, the catalogue and the passport
     "Credential": "skillmatch.credentials",
     "TrustList": "skillmatch.credentials",
+    "read_contents": "skillmatch.credentials",
     "read_credential": "skillmatch.credentials",
     "Catalogue": "skillmatch.catalogue",
     "offered_credentials": "skillmatch.catalogue",

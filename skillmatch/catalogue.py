@@ -19,20 +19,25 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from skillmatch.credentials import (
     Achievement,
     Alignment,
+    Contents,
     Credential,
     CredentialFormat,
     check_elements,
     elm,
     openbadges2,
     openbadges3,
+    read_contents,
     read_credential,
-    read_file,
     read_offer_csv,
+    what_it_is,
 )
+from skillmatch.credentials.document import parse
+from skillmatch.credentials.wallet import Hosted, is_hosted
 from skillmatch.domain import (
     CredentialSkill,
     Decision,
@@ -98,18 +103,40 @@ class Catalogue:
             if not Path(path).exists():
                 report.failed.append((str(path), "no such file or folder"))
         files = [file for file in _files(paths)]
+        hosted, parsed = self._hosted(files, report)
+        named: set[str | None] = set()  # the issuers of what was imported: their profiles were used
         for number, file in enumerate(files, 1):
             try:
-                achievements = self._read(file)
+                achievements = self._read(file, parsed.get(file), hosted)
             except CredentialError as exc:
                 report.failed.append((str(file), str(exc)))
                 continue
             for achievement in achievements:
+                named.add(achievement.issuer.id)
                 self._store(achievement, str(file), report)
             if progress:
                 progress("importing credentials", number, len(files))
+        for file, contents in parsed.items():
+            for issuer in contents.issuers if isinstance(contents, Contents) else ():
+                if issuer.id not in named:
+                    report.failed.append((str(file), str(CredentialError(what_it_is(contents), source=str(file)))))
         report.mapped = self.remap(progress=progress)
         return report
+
+    def _hosted(self, files: Sequence[Path], report: ImportReport) -> tuple[Hosted, dict[Path, Any]]:
+        """The badge classes and issuer profiles among ``files`` (read first, so that the
+        assertions naming them by URL find them whatever the order), and each JSON file parsed
+        (read as contents where it is one of those)."""
+        parsed: dict[Path, Any] = {}
+        for file in files:
+            if file.suffix.lower() == ".csv":
+                continue
+            try:
+                data = parse(file, str(file))
+                parsed[file] = read_contents(data, source=str(file)) if is_hosted(data) else data
+            except CredentialError as exc:
+                report.failed.append((str(file), str(exc)))
+        return Hosted.of(c for c in parsed.values() if isinstance(c, Contents)), parsed
 
     def import_achievements(self, achievements: Sequence[Achievement], *, source: str) -> ImportReport:
         """Import credentials already read (an upload, say), then map what is new or stale;
@@ -120,11 +147,20 @@ class Catalogue:
         report.mapped = self.remap()
         return report
 
-    def _read(self, file: Path) -> list[Achievement]:
+    def _read(self, file: Path, data: Any, hosted: Hosted) -> list[Achievement]:
+        """The achievements of a file: a CSV offer's rows, a badge class given as a file (named
+        after its issuer where its profile was given too), what a credential or each credential of
+        a learner record certifies; ``data`` is the file parsed (None: unreadable, reported)."""
         if file.suffix.lower() == ".csv":
             return read_offer_csv(file)
-        item = read_file(file)
-        return [item.achievement if isinstance(item, Credential) else item]
+        if data is None:
+            return []
+        if isinstance(data, Contents):
+            return [hosted.badge_classes.get(a.id or "", a) for a in data.achievements]
+        contents = read_contents(data, source=str(file), badge_classes=hosted.resolver(CatalogueBadges(self.store)))
+        if not contents.credentials and not contents.achievements:
+            raise CredentialError(what_it_is(contents), source=str(file))
+        return [*(c.achievement for c in contents.credentials), *contents.achievements]
 
     def _store(self, achievement: Achievement, source: str, report: ImportReport) -> None:
         if not achievement.id:

@@ -148,5 +148,5 @@ def _held(credential: Credential, skills: int, binding: HolderBinding, confirmed
         eqf_level=achievement.eqf_level, ects=achievement.ects, hours=achievement.hours,
         issued_on=credential.issued_on, expires=credential.expires, verification=credential.verification,
         eu_missing=missing, skills=skills, outcomes=tuple(outcome_texts(achievement)), holder=binding,
-        award_confirmed=confirmed,
+        award_confirmed=confirmed, endorsements=credential.endorsements, record=credential.record,
     )

@@ -23,8 +23,8 @@ from pydantic import TypeAdapter
 
 from skillmatch.candidates import Role, role_from_occupation
 from skillmatch.catalogue import CatalogueBadges
-from skillmatch.credentials import Credential, TrustList, Verification, read_credential
-from skillmatch.domain import HeldSkill, Passport, SkillLink, SkillProfile, profile_from_passport
+from skillmatch.credentials import Credential, TrustList, Verification, read_contents, read_wallet, what_it_is
+from skillmatch.domain import HeldSkill, Passport, SkillProfile, profile_from_passport
 from skillmatch.errors import CredentialError, InputError, VerificationError
 from skillmatch.gaps import ESSENTIAL_WEIGHT
 from skillmatch.matching import Matcher, vacancy_title
@@ -39,7 +39,7 @@ from skillmatch.taxonomy import ConceptKind, Taxonomy
 VACANCY_SKILLS = 20
 
 RoleKind = Literal["occupation", "title", "vacancy"]
-#: A credential document as :func:`skillmatch.credentials.read_credential` takes it.
+#: A credential document as :func:`skillmatch.credentials.read_contents` takes it.
 RawCredential = str | bytes | Mapping[str, Any] | Path
 
 
@@ -127,64 +127,58 @@ def _is_uri(text: str) -> bool:
 
 # -- wallets and passports --------------------------------------------------------------------
 
-_NOT_HELD = ("this is a badge class or achievement (what a credential certifies), not a credential someone "
-             "holds: use the assertion or credential awarded to the learner")
-
-
 @dataclass(frozen=True)
 class WalletPassport:
     """A wallet's passport, and what became of each of the wallet's documents."""
 
     passport: Passport
-    #: Positions in the wallet of the documents the passport's credentials come from, in order.
+    #: Positions in the wallet of the documents the passport's credentials come from, in order
+    #: (a learner record's position once for each of its credentials).
     held: tuple[int, ...]
     #: ``(position in the wallet, why)`` of each document that does not read, does not verify or
-    #: is no credential someone holds.
+    #: holds no credential (a badge class, an issuer profile, an endorsement that none names).
     rejected: tuple[tuple[int, str], ...]
+    #: Positions of the documents that completed others: hosted badge classes and issuer
+    #: profiles, endorsements of a held credential.
+    supporting: tuple[int, ...] = ()
 
 
 def read_held(document: RawCredential, *, source: str, store: CatalogueStore,
-              trust: TrustList | None = None) -> Credential:
-    """A credential someone holds, verified against ``trust``; an Open Badges 2.0 assertion that
-    names its badge class by URL finds it in the catalogue (nothing is fetched).
+              trust: TrustList | None = None) -> tuple[Credential, ...]:
+    """The credentials someone holds in a document (one, or each of a learner record's), verified
+    against ``trust``; an Open Badges 2.0 assertion that names its badge class by URL finds it in
+    the catalogue (nothing is fetched).
 
-    Raises CredentialError for a document that does not read or is no held credential (a badge
-    class or achievement), and VerificationError for one altered after signing.
+    Raises CredentialError for a document that does not read or holds no credential (a badge
+    class, an issuer profile, an endorsement: the message says which), and VerificationError for
+    one altered after signing.
     """
-    item = read_credential(document, source=source, trust=trust, badge_classes=CatalogueBadges(store))
-    if not isinstance(item, Credential):
-        raise CredentialError(_NOT_HELD, source=source)
-    return item
+    contents = read_contents(document, source=source, trust=trust, badge_classes=CatalogueBadges(store))
+    if not contents.credentials:
+        raise CredentialError(what_it_is(contents), source=source)
+    return contents.credentials
 
 
 def wallet_passport(wallet: Sequence[tuple[str, RawCredential]], matcher: Matcher, *, store: CatalogueStore,
-                    trust: TrustList | None = None, holder: Collection[str] | None = None,
-                    mapped: Sequence[Sequence[SkillLink] | None] | None = None) -> WalletPassport:
+                    trust: TrustList | None = None, holder: Collection[str] | None = None) -> WalletPassport:
     """The passport of the credentials in ``wallet``, given as ``(source, document)`` pairs (the
-    source names a document in errors). Each is read with :func:`read_held`; the ones that fail
-    are returned with the reason instead, and the passport is built from the others, with the
+    source names a document in errors), read together by
+    :func:`skillmatch.credentials.read_wallet`: badge classes and issuer profiles given as files
+    complete the assertions that name them, the catalogue's too. The documents that fail are
+    returned with the reason instead, and the passport is built from the others, with the
     catalogue's skills and reviews for the credentials it holds. ``holder``: the identifiers of
-    the learner whose wallet it is; ``mapped``: each document's skills as stored with it (see
-    :func:`skillmatch.passport.build_passport`)."""
-    credentials: list[Credential] = []
-    held: list[int] = []
-    rejected: list[tuple[int, str]] = []
-    for position, (source, document) in enumerate(wallet):
-        try:
-            credentials.append(read_held(document, source=source, store=store, trust=trust))
-        except CredentialError as exc:
-            rejected.append((position, exc.problem))
-        else:
-            held.append(position)
-    own = [mapped[position] for position in held] if mapped is not None else None
-    return WalletPassport(build_passport(credentials, matcher, catalogue=store, holder=holder, mapped=own),
-                          tuple(held), tuple(rejected))
+    the learner whose wallet it is."""
+    read = read_wallet(wallet, trust=trust, badge_classes=CatalogueBadges(store))
+    credentials = [credential for _position, credential in read.credentials]
+    return WalletPassport(build_passport(credentials, matcher, catalogue=store, holder=holder),
+                          tuple(position for position, _credential in read.credentials), read.rejected,
+                          read.supporting)
 
 
 # -- learners' stored passports ----------------------------------------------------------------
 
 #: Raised when a change of the code changes what a stored passport holds, so that all are rebuilt.
-PASSPORT_FORMAT = 1
+PASSPORT_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -365,10 +359,11 @@ class LearnerPassports:
         if known is not None and "rejected" in known:
             raise VerificationError(known["rejected"])
         if known is not None:
-            credential = read_held(document.document, source=document.title, store=self.store)
+            credential = _one(read_held(document.document, source=document.title, store=self.store), document)
             return replace(credential, verification=Verification(**known))
         try:
-            credential = read_held(document.document, source=document.title, store=self.store, trust=self.trust)
+            credential = _one(read_held(document.document, source=document.title, store=self.store,
+                                        trust=self.trust), document)
         except VerificationError as exc:
             self.accounts.keep_verification(document.id, {"rejected": exc.problem}, trust_fingerprint)
             raise
@@ -392,6 +387,16 @@ class LearnerPassports:
     def _lock_of(self, learner_id: str) -> threading.Lock:
         with self._guard:
             return self._building.setdefault(learner_id, threading.Lock())
+
+
+def _one(credentials: tuple[Credential, ...], document: HeldDocument) -> Credential:
+    """The held credential a stored document stands for: a learner record is stored once for each
+    of its credentials, told apart by the credential's id."""
+    found = [c for c in credentials if c.id == document.credential_id] if len(credentials) > 1 else credentials
+    if not found:
+        raise CredentialError(f"the document no longer holds the credential {document.credential_id}",
+                              source=document.title)
+    return found[0]
 
 
 def profile_from_passport_file(path: Path, taxonomy: Taxonomy) -> SkillProfile:

@@ -580,7 +580,7 @@ BAD_INPUTS = {
     "ob3 achievement is not an object": (_with(ob3_credential(), "80053", "credentialSubject", "achievement"),
                                          "credentialSubject.achievement", "expected an object"),
     "ob3 without achievement": (_without(ob3_credential(), "credentialSubject", "achievement"),
-                                "credentialSubject.achievement", "required"),
+                                "credentialSubject.achievement", "names no achievement"),
     "ob3 ects as a word": (_with(ob3_credential(), "five", "credentialSubject", "achievement", "ECTS"),
                            "credentialSubject.achievement.ECTS", "expected a number"),
     "ob3 eqf alignment out of range": (

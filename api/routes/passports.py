@@ -40,7 +40,7 @@ from api.schemas import (
 from api.wallet import upload_text
 from skillmatch.catalogue import offered_credentials, outcome_texts
 from skillmatch.credentials import Verification
-from skillmatch.errors import CredentialError
+from skillmatch.errors import CredentialError, DuplicateError
 from skillmatch.gaps import occupation_fit, occupation_gap
 from skillmatch.passport import credential_links
 from skillmatch.recommend import pathway, recommend
@@ -53,8 +53,9 @@ Occupation = Annotated[str, Query(min_length=1, max_length=500,
                                   description="An ESCO occupation URI, or a job title in any language (read as "
                                               "the nearest occupation, which the answer names).")]
 UploadedCredential = Annotated[dict[str, Any], Body(
-    description='A held credential: an Open Badges 2.0 Assertion, an Open Badges 3.0 credential or a European '
-                'Digital Credential as a JSON object, or {"jwt": "<compact VC-JWT>"}.')]
+    description='A held credential: an Open Badges 2.0 Assertion (Blockcerts v2 too), an Open Badges 3.0 '
+                'credential, a CLR 2.0 learner record or a European Digital Credential (unsigned, sealed as a JWS '
+                'or in its upload wrapper) as a JSON object, or {"jwt": "<compact VC-JWT>"}.')]
 
 
 @router.post("/credentials", response_model=HeldCredentialCreated, status_code=201,
@@ -64,24 +65,37 @@ def add_credential(body: UploadedCredential, learner: CurrentLearner, services: 
     """Add a credential to the passport. A signed one is verified against the trust list: one
     altered after signing is refused (422) with the reason. Once an admin registered your
     identifiers, a credential naming its recipient must have been issued to one of them (422).
-    Its skills are mapped now, once (its learning outcomes within the matching budget, 413)."""
+    Its skills are mapped now, once (its learning outcomes within the matching budget, 413). A
+    learner record (CLR 2.0) adds each credential it holds: the first is answered, the others in
+    ``included``."""
     text = upload_text(body)
     source = "the uploaded credential"
-    credential = read_held(text, source=source, store=services.store, trust=services.trust)
-    recipient = credential.recipient
-    if recipient is not None and learner.identifiers and not any(map(recipient.matches, learner.identifiers)):
-        raise CredentialError("this credential was issued to someone else: its recipient does not match any "
-                              "identifier registered for you", source=source, field="recipient")
-    budget.credential(outcome_texts(credential.achievement))
-    links = credential_links(credential, services.matcher)
-    held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
-                                      credential_id=credential.id, links=links,
-                                      mapped_with=services.matcher.fingerprint_,
-                                      verification=asdict(credential.verification),
-                                      verified_with=services.passports.trust_fingerprint)
-    return HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
-                                 format=credential.format.value, verification=_verification(credential.verification),
-                                 added_at=held.added_at)
+    credentials = read_held(text, source=source, store=services.store, trust=services.trust)
+    for credential in credentials:
+        recipient = credential.recipient
+        if recipient is not None and learner.identifiers and not any(map(recipient.matches, learner.identifiers)):
+            raise CredentialError("this credential was issued to someone else: its recipient does not match any "
+                                  "identifier registered for you", source=source, field="recipient")
+    budget.credential([outcome for c in credentials for outcome in outcome_texts(c.achievement)])
+    added: list[HeldCredentialCreated] = []
+    try:
+        for credential in credentials:
+            held = services.accounts.add_held(learner.id, document=text, title=credential.achievement.name,
+                                              credential_id=credential.id,
+                                              links=credential_links(credential, services.matcher),
+                                              mapped_with=services.matcher.fingerprint_,
+                                              verification=asdict(credential.verification),
+                                              verified_with=services.passports.trust_fingerprint)
+            added.append(HeldCredentialCreated(held_id=held.id, credential_id=held.credential_id, title=held.title,
+                                               format=credential.format.value,
+                                               verification=_verification(credential.verification),
+                                               added_at=held.added_at))
+    except DuplicateError:
+        # A learner record is added whole or not at all.
+        for done in added:
+            services.accounts.remove_held(learner.id, done.held_id)
+        raise
+    return added[0].model_copy(update={"included": added[1:]})
 
 
 @router.get("", response_model=PassportPublic, responses={304: {"description": "Unchanged since the ETag given"}})

@@ -218,8 +218,11 @@ def catalogue_export(
 
 @passport_app.command("build")
 def passport_build(
-    files: Annotated[list[Path], typer.Argument(help="Held credentials: OB 2.0 assertions, OB 3.0 (JSON or "
-                                                     "VC-JWT), European Digital Credentials.")],
+    files: Annotated[list[Path], typer.Argument(help="Held credentials, files or folders: OB 2.0 assertions "
+                                                     "(Blockcerts v2 too) with the badge classes and issuer profiles "
+                                                     "they name by URL, OB 3.0 credentials and endorsements (JSON or "
+                                                     "VC-JWT), CLR 2.0 learner records, European Digital "
+                                                     "Credentials (unsigned, sealed or uploadable).")],
     jsonld: Annotated[bool, typer.Option("--jsonld", help="Print JSON-LD.")] = False,
     trust: TrustOption = None,
     holder: Annotated[list[str] | None, typer.Option(
@@ -249,9 +252,14 @@ def make_passport(files: list[Path], trust_file: Path | None, store: CatalogueSt
                   holder: list[str] | None = None) -> tuple[Passport, list[tuple[str, str]]]:
     """The passport of the held credential files (see :func:`skillmatch.service.wallet_passport`),
     verified against the trust list, and the files rejected with the reason (both said on stderr)."""
+    from skillmatch.catalogue import CREDENTIAL_SUFFIXES
     from skillmatch.credentials import TrustList
     from skillmatch.service import wallet_passport
 
+    # A folder stands for the credential files in it (a folder of badge classes, say).
+    files = [found for file in files for found in (
+        sorted(f for f in file.rglob("*") if f.is_file() and f.suffix.lower() in CREDENTIAL_SUFFIXES)
+        if file.is_dir() else [file])]
     if not files:
         raise InputError("no credentials given")
     trust_path = trust_file or Settings().trust_list
@@ -295,6 +303,13 @@ def print_passport(passport: Passport) -> None:
                 branch.add(f"[yellow]? {escape(skill.label)}[/] {_evidence_note(e)}")
             if not proof.proves and not proof.claims and not proof.suggests:
                 branch.add("[dim]no ESCO skill found[/]")
+        if held.record is not None:
+            tree.add(f"[dim]in the learner record {escape(held.record.name or held.record.id or '')} of "
+                     f"{escape(held.record.issuer.name or held.record.issuer.id or 'an unnamed issuer')}[/]")
+        for e in held.endorsements:
+            checked = "verified" if e.verification.verified else f"not verified: {e.verification.reason}"
+            tree.add(f"[cyan]endorsed by {escape(e.endorser.name or e.endorser.id or 'an unnamed endorser')}[/]"
+                     f"{escape(f': {e.comment}' if e.comment else '')} [dim]({escape(checked)})[/]")
         out.print(tree)
     for pillar, skills in passport.by_pillar().items():
         table = Table("skill", "group", "confidence", "proven by", title=pillar)

@@ -176,6 +176,42 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class Endorsement:
+    """A third party vouching for a credential, an achievement or an issuer (Open Badges 3.0
+    EndorsementCredential): ``subject`` is the id of what it endorses. It proves no skill; it is
+    shown with the credential it names, verified or not as its own proof allows."""
+
+    id: str | None
+    endorser: Issuer
+    subject: str
+    comment: str | None = None
+    issued_on: datetime | None = None
+    verification: Verification = Verification("unverifiable", reason="not checked")
+
+
+@dataclass(frozen=True, slots=True)
+class Association:
+    """A link a Comprehensive Learner Record states between two of its achievements, by their ids
+    (``kind``: isParentOf, isPartOf, precedes, ...)."""
+
+    kind: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerRecord:
+    """The Comprehensive Learner Record (CLR 2.0) a held credential came in: who issued the record,
+    and the associations it states between its achievements."""
+
+    id: str | None
+    name: str | None
+    issuer: Issuer
+    issued_on: datetime | None = None
+    associations: tuple[Association, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Credential:
     """An award held by a learner: the achievement, who earned it, when, and from whom."""
 
@@ -189,3 +225,7 @@ class Credential:
     verification: Verification = Verification("unverifiable", reason="not checked")
     #: Whom it was issued to, where it says so (what binds it to the learner holding it).
     recipient: Recipient | None = None
+    #: Endorsements of it, its achievement or its issuer: embedded, or given beside it.
+    endorsements: tuple[Endorsement, ...] = ()
+    #: The learner record it came in, for a credential read from a CLR.
+    record: LearnerRecord | None = None

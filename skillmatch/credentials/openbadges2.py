@@ -63,12 +63,19 @@ _FLAG_KEYS = {"assessmentSupervised", "assessmentIdVerified", "gradeAchievedRequ
 
 
 def _extension(data: Fields, name: str) -> Fields | None:
-    return data.obj(f"extensions:{name}Extension")
+    """An edubadges extension object; the 2019 pilot wrote its name without the ``extensions:``
+    prefix and its key with a lower-case initial (``LearningOutcomeExtension.learningOutcome``)."""
+    return data.obj(f"extensions:{name}Extension") or data.obj(f"{name}Extension")
+
+
+def _extension_value(extension: Fields, key: str) -> str:
+    """The key as the extension spells it: ``ECTS``, or the pilot's ``learningOutcome``."""
+    return key if extension.get(key) is not None else key[:1].lower() + key[1:]
 
 
 def _extension_text(data: Fields, name: str, key: str | None = None) -> str | None:
     ext = _extension(data, name)
-    return ext.text(key or name) if ext else None
+    return ext.text(_extension_value(ext, key or name)) if ext else None
 
 
 def _read_issuer(data: Fields) -> tuple[Issuer, dict[str, Any]]:
@@ -80,6 +87,12 @@ def _read_issuer(data: Fields) -> tuple[Issuer, dict[str, Any]]:
     issuer = data.obj("issuer")
     if issuer is None:
         return Issuer(), {}
+    return read_profile(issuer)
+
+
+def read_profile(issuer: Fields) -> tuple[Issuer, dict[str, Any]]:
+    """An issuer profile (embedded, or a hosted profile given as a file) and, for ``extra``, the
+    issuing unit's name where an edubadges extension names the institution."""
     unit = issuer.text("name")
     institution = _extension_text(issuer, "InstitutionName")
     found = Issuer(
@@ -141,7 +154,7 @@ def read_badge_class(data: Mapping[str, Any], *, source: str | None = None, path
     language_tag = _extension_text(badge, "Language")
     language = norm_lang(language_tag)
     ects = _extension(badge, "ECTS")
-    eqf = _extension(badge, "EQF")
+    eqf = _extension(badge, "EQF") or _extension(badge, "Niveau")  # the 2019 pilot's name
     outcome_text = _extension_text(badge, "LearningOutcome")
     extra: dict[str, Any] = {}
     hours = None
@@ -202,8 +215,10 @@ def read_assertion(
         url = badge_value.strip()
         found = badge_classes.get(url) if badge_classes is not None else None
         if found is None:
-            assertion.fail("badge", f"the badge class {url} is not embedded and was not given; "
-                                    "pass it in badge_classes (skillmatch never fetches URLs)")
+            assertion.fail("badge", f"this Open Badges 2.0 assertion names its badge class by URL ({url}) and "
+                                    "skillmatch never fetches URLs: give the badge class file too, next to the "
+                                    "assertion (`skillmatch passport build ASSERTION.json BADGE-CLASS.json`, or a "
+                                    "folder of badge classes), or import it into the catalogue first")
         achievement = found
     elif isinstance(badge_value, Mapping):
         achievement = read_badge_class(badge_value, source=source, path="badge")
@@ -215,13 +230,6 @@ def read_assertion(
     if grade:
         achievement = replace(achievement, assessment=replace(achievement.assessment, grade=grade))
     recipient = assertion.obj("recipient")
-    verification = assertion.obj("verification")
-    method = (verification.text("type") or "").lower() if verification else ""
-    if "hosted" in method:
-        checked = Verification("unverifiable", "hosted", None,
-                               "hosted verification needs the issuer's server; skillmatch works offline")
-    else:
-        checked = Verification("unverifiable", None, None, "Open Badges 2.0 signatures are not checked")
     return Credential(
         id=assertion.text("id"),
         format=CredentialFormat.OB2,
@@ -230,10 +238,29 @@ def read_assertion(
         issued_on=assertion.date("issuedOn"),
         expires=assertion.date("expires"),
         issuer=achievement.issuer,
-        verification=checked,
+        verification=_verification(assertion),
         recipient=Recipient(recipient.text("identity") or "", recipient.flag("hashed") is True,
                             recipient.text("salt") or "") if recipient and recipient.text("identity") else None,
     )
+
+
+def _verification(assertion: Fields) -> Verification:
+    """Why an assertion stays unverified: hosted verification needs the issuer's server, a
+    Blockcerts or Chainpoint Merkle proof a blockchain, and OB 2.0 signatures are not checked."""
+    # Before 2.0 the key was ``verify``; Blockcerts v2 lists its types (MerkleProofVerification2017).
+    verification = assertion.obj("verification") or assertion.obj("verify")
+    kinds = {kind.lower() for kind in types_of(verification.data)} if verification else set()
+    signature = assertion.obj("signature")
+    proof = sorted(types_of(signature.data)) if signature else []
+    if any("merkleproof" in kind for kind in kinds) or proof:
+        named = ", ".join(proof) or "MerkleProof2017"
+        return Verification("unverifiable", "blockcerts" if "blockcerts" in str(assertion.get("@context"))
+                            or "MerkleProof2017" in proof else "merkle-proof", None,
+                            f"its Merkle proof ({named}) is anchored in a blockchain and cannot be verified offline")
+    if "hosted" in kinds:
+        return Verification("unverifiable", "hosted", None,
+                            "hosted verification needs the issuer's server; skillmatch works offline")
+    return Verification("unverifiable", None, None, "Open Badges 2.0 signatures are not checked")
 
 
 def _language_tag(language: str | None) -> str | None:

@@ -74,7 +74,8 @@ def read_profile(profile: Fields) -> Issuer:
     )
 
 
-def _issuer(data: Fields, key: str) -> Issuer:
+def issuer_of(data: Fields, key: str) -> Issuer:
+    """The Profile at ``key``, given as an object or as its id alone."""
     value = data.get(key)
     if isinstance(value, str):
         return Issuer(id=value.strip() or None)
@@ -128,7 +129,7 @@ def read_achievement(data: Mapping[str, Any], *, source: str | None = None, path
         format=CredentialFormat.OB3,
         title={language or "und": name},
         description=item.text("description"),
-        issuer=_issuer(item, "creator"),
+        issuer=issuer_of(item, "creator"),
         language=language,
         eqf_level=levels["EQF"],
         nlqf_level=levels["NLQF"],
@@ -155,22 +156,26 @@ def read_achievement(data: Mapping[str, Any], *, source: str | None = None, path
     )
 
 
-def read_credential(data: Mapping[str, Any], *, source: str | None = None) -> Credential:
-    """Read an OB3 OpenBadgeCredential (or AchievementCredential) without checking its proof.
+def read_credential(data: Mapping[str, Any], *, source: str | None = None, path: str = "") -> Credential:
+    """Read an OB3 OpenBadgeCredential (or AchievementCredential, at ``path`` in a learner record)
+    without checking its proof.
 
     The learner is ``credentialSubject.id`` or, failing that, the first hashed identity. Raises
     :class:`CredentialError` when ``credentialSubject.achievement`` is missing or not an object.
     """
-    credential = Fields(data, source=source)
+    credential = Fields(data, source=source, path=path)
     kinds = types_of(credential.data)
     if not kinds & CREDENTIAL_TYPES:
         credential.fail("type", f"expected an OpenBadgeCredential, found type {sorted(kinds)}")
     subject = credential.obj("credentialSubject", required=True)
     achievement_data = subject.get("achievement")
     if achievement_data is None:
-        subject.fail("achievement", "required field is missing: the Achievement this credential awards")
+        name = credential.text("name")
+        subject.fail("achievement", f"this Open Badges 3.0 credential{f' ({name!r})' if name else ''} names no "
+                                    "achievement, so it does not say what was learned and cannot enter a passport; "
+                                    "ask the issuer for the credential with its achievement")
     achievement = read_achievement(achievement_data, source=source, path=subject.field("achievement"))
-    issuer = _issuer(credential, "issuer")
+    issuer = issuer_of(credential, "issuer")
     if achievement.issuer == Issuer():
         achievement = replace(achievement, issuer=issuer)
     results = [r.text("value") for r in subject.objects("result") if r.text("value")]

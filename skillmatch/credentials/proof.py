@@ -158,7 +158,7 @@ class TrustList:
         found = self._keys.get(_absolute(key_id, issuer_id))
         return found.owner if found else None
 
-    def _candidates(self, issuer_id: str | None, key_id: str | None, source: str | None) -> list[_Key] | str:
+    def candidates(self, issuer_id: str | None, key_id: str | None, source: str | None) -> list[_Key] | str:
         """The keys that may have signed, or why none can be checked (the reason for "unverifiable").
 
         Raises :class:`VerificationError` when the named key belongs to another issuer than the
@@ -189,7 +189,7 @@ def _absolute(key_id: str, issuer_id: str | None) -> str:
     return f"{issuer_id}#{key_id.lstrip('#')}"
 
 
-def _issuer_id(credential: Mapping[str, Any]) -> str | None:
+def issuer_id_of(credential: Mapping[str, Any]) -> str | None:
     issuer = credential.get("issuer")
     if isinstance(issuer, Mapping):
         issuer = issuer.get("id")
@@ -237,7 +237,7 @@ def verify_vc_jwt(
     except jwt.PyJWTError as exc:
         raise CredentialError(f"not a readable JWT: {exc}", source=source) from exc
     credential = _credential_from_payload(payload, source)
-    issuer_id = _issuer_id(credential)
+    issuer_id = issuer_id_of(credential)
     kid = header.get("kid") if isinstance(header.get("kid"), str) else None
     if isinstance(payload.get("iss"), str) and issuer_id and payload["iss"] != issuer_id:
         raise VerificationError(f"the JWT's iss {payload['iss']} is not the credential's issuer {issuer_id}",
@@ -252,11 +252,11 @@ def verify_vc_jwt(
         return credential, Verification("unverifiable", "vc-jwt", kid, reason)
     if alg not in ALGORITHMS:
         reason = f"the JWT algorithm {alg!r} is not supported ({', '.join(ALGORITHMS)})"
-        _refuse_downgrade(trust, issuer_id, reason, source)
+        refuse_downgrade(trust, issuer_id, reason, source)
         return credential, Verification("unverifiable", "vc-jwt", kid, reason)
-    candidates = trust._candidates(issuer_id, kid, source)
+    candidates = trust.candidates(issuer_id, kid, source)
     if isinstance(candidates, str):
-        return credential, Verification("unverifiable", "vc-jwt", kid, candidates)
+        return credential, Verification("unverifiable", "vc-jwt", kid, candidates + enclosed_key_note(header))
     for key in candidates:
         if key.jwk.algorithm_name != alg:
             continue
@@ -270,7 +270,17 @@ def verify_vc_jwt(
     raise VerificationError(ALTERED, source=source)
 
 
-def _refuse_downgrade(trust: TrustList, issuer_id: str | None, reason: str, source: str | None) -> None:
+def enclosed_key_note(header: Mapping[str, Any]) -> str:
+    """Why a key the signed document carries itself (a JOSE header's ``jwk``, ``x5c`` or ``jku``)
+    is not used: anyone can sign a forgery with a key of their own and enclose it."""
+    enclosed = [name for name in ("jwk", "x5c", "jku") if name in header]
+    if not enclosed:
+        return ""
+    return (f"; the key the document carries itself ({', '.join(enclosed)}) is not trusted: anyone can sign with a "
+            "key they enclose, so the issuer's key must be in the trust list")
+
+
+def refuse_downgrade(trust: TrustList, issuer_id: str | None, reason: str, source: str | None) -> None:
     """A trusted issuer signs in a way skillmatch checks (its keys are in the trust list), so a
     credential in its name with a proof that cannot be checked is a downgrade: someone swapped the
     proof for one that would leave an altered credential merely "unverifiable"."""
@@ -306,7 +316,7 @@ def verify_data_integrity(
         found = ", ".join(sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs}))
         reason = f"proof {found} is not supported: only {CRYPTOSUITE} is checked"
         if trust is not None:
-            _refuse_downgrade(trust, _issuer_id(document), reason, source)
+            refuse_downgrade(trust, issuer_id_of(document), reason, source)
         return Verification("unverifiable", None, None, reason)
     if trust is None:
         return Verification("unverifiable", CRYPTOSUITE, None, "no trust list given: the proof was not checked")
@@ -322,7 +332,7 @@ def verify_data_integrity(
 def _verify_proof(proof: Mapping[str, Any], unsecured: Mapping[str, Any], trust: TrustList,
                   source: str | None) -> Verification:
     method = proof.get("verificationMethod") if isinstance(proof.get("verificationMethod"), str) else None
-    candidates = trust._candidates(_issuer_id(unsecured), method, source)
+    candidates = trust.candidates(issuer_id_of(unsecured), method, source)
     if isinstance(candidates, str):
         return Verification("unverifiable", CRYPTOSUITE, method, candidates)
     options = {k: v for k, v in proof.items() if k != "proofValue"}
@@ -381,7 +391,7 @@ def sign_vc_jwt(credential: Mapping[str, Any], private_key: Any, kid: str) -> st
     and VC-JOSE do) plus the registered claims ``iss``, ``jti``, ``sub`` and ``nbf`` VC-JWT 1.1
     verifiers expect."""
     claims = dict(credential)
-    issuer = _issuer_id(credential)
+    issuer = issuer_id_of(credential)
     subject = credential.get("credentialSubject")
     for claim, value in (("iss", issuer), ("jti", credential.get("id")),
                          ("sub", subject.get("id") if isinstance(subject, Mapping) else None)):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from skillmatch.credentials.model import Verification
+from skillmatch.credentials.model import Endorsement, LearnerRecord, Verification
 from skillmatch.domain.links import Decision, Origin
 
 #: The evidence states that prove a skill: only a verified credential's links.
@@ -105,6 +105,10 @@ class HeldCredential:
     #: Whether the institution holding it in its catalogue confirmed this award (which proves its
     #: skills as a verified signature would).
     award_confirmed: bool = False
+    #: Third parties vouching for it, its achievement or its issuer (they prove no skill).
+    endorsements: tuple[Endorsement, ...] = ()
+    #: The learner record (CLR 2.0) it came in: the record's issuer and associations.
+    record: LearnerRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,14 @@ def _held_dict(c: HeldCredential) -> dict:
                          "key_id": c.verification.key_id, "reason": c.verification.reason},
         "eu_missing": list(c.eu_missing), "skills": c.skills,
         "holder": {"bound": c.holder.bound, "reason": c.holder.reason}, "award_confirmed": c.award_confirmed,
+        "endorsements": [{"id": e.id, "endorser": e.endorser.name or e.endorser.id, "subject": e.subject,
+                          "comment": e.comment, "issued_on": e.issued_on.isoformat() if e.issued_on else None,
+                          "verification": {"status": e.verification.status, "reason": e.verification.reason}}
+                         for e in c.endorsements],
+        "record": None if c.record is None else {
+            "id": c.record.id, "name": c.record.name, "issuer": c.record.issuer.name or c.record.issuer.id,
+            "associations": [{"kind": a.kind, "source": a.source, "target": a.target}
+                             for a in c.record.associations]},
     }
 
 
