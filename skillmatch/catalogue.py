@@ -190,8 +190,10 @@ class Catalogue:
             achievements = [self.achievement(record) for record in records]
             blocks = [outcome_texts(a) for a in achievements]
             mappable = [i for i, block in enumerate(blocks) if block]
+            # Each credential encoded apart, as it is mapped alone: its skills do not depend on
+            # which credentials it was imported or re-mapped with.
             matches = self.matcher.match_outcomes_batch([blocks[i] for i in mappable], top_k=TOP_K,
-                                                        every_outcome=True)
+                                                        every_outcome=True, requests=list(range(len(mappable))))
             found = dict(zip(mappable, matches, strict=True))
             for i, record in enumerate(records):
                 links = [inferred_link(match, self.matcher.taxonomy) for match in found.get(i, [])]

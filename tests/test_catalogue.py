@@ -158,3 +158,20 @@ def test_csv_offer(catalogue: Catalogue, tmp_path: Path) -> None:
     report = catalogue.import_paths([bad])
     assert report.failed and "line 2" in report.failed[0][1] and "eqf_level" in report.failed[0][1]
 
+
+
+def test_a_credential_maps_the_same_alone_or_with_others(imported: Catalogue, tmp_path: Path,
+                                                          esco_matcher: Matcher) -> None:
+    """Imported with the whole offer (mapped 16 at a time) or alone, a credential gets the same
+    skills; so re-mapping everything with the same matcher changes no credential's revision, and
+    no passport holding one is rebuilt."""
+    revisions = imported.store.revisions(r.id for r in imported.records())
+    with_others = imported.store.get(DATAVIS).links
+    assert len(imported.remap(force=True)) == 38
+    assert imported.store.revisions(revisions) == revisions
+    alone = Catalogue(CatalogueStore.open(f"sqlite:///{tmp_path / 'alone.sqlite'}", tmp_path), esco_matcher)
+    source = next(p for p in (SAMPLES / "catalogue").glob("*.json") if read_file(p).id == DATAVIS)
+    alone.import_paths([source])
+    assert [(link.skill_uri, link.status, link.outcome, pytest.approx(link.confidence, abs=1e-6))
+            for link in alone.store.get(DATAVIS).links] == [
+        (link.skill_uri, link.status, link.outcome, link.confidence) for link in with_others]

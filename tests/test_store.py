@@ -147,3 +147,17 @@ def test_upgrading_a_catalogue_of_the_previous_schema_keeps_its_links(tmp_path: 
         assert (link.skill_uri, link.label, link.reading, link.alternatives) == (SKILL + "b", "assess wounds", None, ())
     finally:
         store.close()
+
+
+def test_a_remapping_that_finds_the_same_links_keeps_the_revision(store: CatalogueStore) -> None:
+    """Passports are rebuilt when a credential they hold changes revision: a re-mapping (a new
+    matcher, or --force) that finds the links it had must not rebuild them all."""
+    uri = "https://edu.example/bc/1"
+    store.upsert(record())
+    store.replace_inferred(uri, inferred("b", "c"), "fp1")
+    [before] = store.revisions([uri]).values()
+    store.replace_inferred(uri, inferred("b", "c"), "fp2")
+    assert store.revisions([uri]) == {uri: before} and store.stale("fp2") == []
+    store.replace_inferred(uri, inferred("b"), "fp3")
+    assert store.revisions([uri]) == {uri: before + 1} and store.stale("fp3") == []
+    assert [link.skill_uri for link in store.get(uri).links if link.origin == "inferred"] == [SKILL + "b"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -191,16 +191,20 @@ class CatalogueStore:
             return list(session.scalars(query.order_by(CredentialRow.id)))
 
     def replace_inferred(self, credential_id: str, links: Sequence[SkillLink], fingerprint: str) -> None:
-        """Swap a credential's inferred links for ``links`` (issuer links and reviews stay)."""
+        """Swap a credential's inferred links for ``links`` (issuer links and reviews stay). Links
+        the same as before only record ``fingerprint``: the credential keeps its revision, so the
+        passports that hold it stand as built (a re-mapping that changes nothing rebuilds none)."""
+        inferred = [link for link in links if link.origin == "inferred"]
         with self._session() as session:
             row = session.get(CredentialRow, credential_id)
             if row is None:
                 raise InputError(f"no credential {credential_id!r} in the catalogue")
+            row.mapped_with = fingerprint
+            if _same_links([_link(link) for link in row.links if link.origin == "inferred"], inferred):
+                return
             session.execute(delete(SkillLinkRow).where(SkillLinkRow.credential_id == credential_id,
                                                        SkillLinkRow.origin == "inferred"))
-            session.add_all(SkillLinkRow(credential_id=credential_id, **link_columns(link))
-                            for link in links if link.origin == "inferred")
-            row.mapped_with = fingerprint
+            session.add_all(SkillLinkRow(credential_id=credential_id, **link_columns(link)) for link in inferred)
             row.revision += 1
 
     # -- reviews ------------------------------------------------------------------------------
@@ -293,6 +297,21 @@ def link_columns(link: SkillLink) -> dict:
 def link_from_columns(columns: dict) -> SkillLink:
     return SkillLink(**{name: columns.get(name) for name in _LINK_COLUMNS},
                      alternatives=tuple(columns.get("alternatives") or ()))
+
+
+#: Scores closer than this are the same score: the threads the matcher's products run on, and the
+#: batch a credential was mapped in, move them in the seventh decimal.
+SCORE_TOLERANCE = 1e-6
+
+
+def _same_links(old: Sequence[SkillLink], new: Sequence[SkillLink]) -> bool:
+    """Whether two link lists say the same, in the same order, up to :data:`SCORE_TOLERANCE`."""
+    def close(a: float | None, b: float | None) -> bool:
+        return a == b or (a is not None and b is not None and abs(a - b) <= SCORE_TOLERANCE)
+
+    return len(old) == len(new) and all(
+        replace(a, confidence=None, score=None) == replace(b, confidence=None, score=None)
+        and close(a.confidence, b.confidence) and close(a.score, b.score) for a, b in zip(old, new, strict=True))
 
 
 def _link(row: SkillLinkRow) -> SkillLink:
