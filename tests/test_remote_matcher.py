@@ -75,3 +75,20 @@ def test_a_matcher_that_cannot_load_says_why_in_the_workers(esco_matcher: Matche
     with matching_process(Settings().data_dir, "no-such-encoder") as address:
         with pytest.raises(MatcherUnavailableError, match="could not be loaded.*no-such-encoder"):
             RemoteMatcher.connect(address, esco_matcher.taxonomy)
+
+
+def test_a_matching_process_that_dies_is_started_again(esco_matcher: Matcher) -> None:
+    import multiprocessing
+    import os
+    import signal
+
+    others = set(multiprocessing.active_children())
+    with matching_process(Settings().data_dir, "e5-small") as address:
+        remote = RemoteMatcher.connect(address, esco_matcher.taxonomy)
+        before = remote.occupations(["bakker"], top_k=1)
+        [process] = set(multiprocessing.active_children()) - others
+        os.kill(process.pid, signal.SIGKILL)
+        # The request in flight fails as unavailable; the next ones wait for the new process.
+        with pytest.raises(MatcherUnavailableError):
+            remote.occupations(["bakker"], top_k=1)
+        assert digest(remote.occupations(["bakker"], top_k=1)) == digest(before)

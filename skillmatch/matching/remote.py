@@ -26,6 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing import AuthenticationError, get_context
 from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,8 @@ NICENESS = 5
 METHODS = frozenset({"match_outcomes_batch", "match_occupations_batch", "match_occupations", "match_skills"})
 #: Seconds a worker waits for the matching process to listen before it reports it unavailable.
 CONNECT_TIMEOUT_S = 60.0
+#: How often the service checks that its matching process still runs.
+RESTART_CHECK_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,28 +67,45 @@ class MatcherAddress:
 @contextmanager
 def matching_process(data_dir: Path, encoder: str, *, training_data: Path | None = None,
                      window_s: float = 0.0) -> Iterator[MatcherAddress]:
-    """A matching process loading the matcher of ``data_dir`` while the block runs, stopped after
-    it; yields its address once it listens."""
+    """A matching process loading the matcher of ``data_dir`` while the block runs, started again
+    at the same address if it dies (the workers' requests meanwhile wait for it, up to
+    :data:`CONNECT_TIMEOUT_S`), stopped after the block; yields its address once it listens."""
     folder = tempfile.mkdtemp(prefix="skillmatch-matcher-")  # mode 0700
     address = MatcherAddress(os.path.join(folder, "socket"), secrets.token_bytes(32))
-    process = get_context("spawn").Process(
-        target=serve_matcher, name="skillmatch matcher", daemon=True,
-        args=(address, Path(data_dir), encoder, training_data, window_s))
-    process.start()
+    args = (address, Path(data_dir), encoder, training_data, window_s)
+    stopping = threading.Event()
+    process = _start(args)
+
+    def watch() -> None:
+        nonlocal process
+        while not stopping.wait(RESTART_CHECK_S):
+            if not process.is_alive():
+                with suppress(OSError):
+                    os.remove(address.path)  # the dead listener's socket, or the new one cannot bind
+                process = _start(args)
+
     try:
         deadline = time.monotonic() + CONNECT_TIMEOUT_S
         while not os.path.exists(address.path):
             if not process.is_alive() or time.monotonic() > deadline:
                 raise MatcherUnavailableError("the matching process did not start (its log above says why)")
             time.sleep(0.05)
+        threading.Thread(target=watch, name="matching process watch", daemon=True).start()
         yield address
     finally:
+        stopping.set()
         process.terminate()
         process.join(timeout=10)
         with suppress(OSError):
             os.remove(address.path)
         with suppress(OSError):
             os.rmdir(folder)
+
+
+def _start(args: tuple) -> BaseProcess:
+    process = get_context("spawn").Process(target=serve_matcher, name="skillmatch matcher", daemon=True, args=args)
+    process.start()
+    return process
 
 
 def serve_matcher(address: MatcherAddress, data_dir: Path, encoder: str, training_data: Path | None,
