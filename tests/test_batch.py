@@ -56,15 +56,6 @@ def expected(inputs: Path, esco_matcher: Matcher) -> list[dict]:
     return [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    from skillmatch.batch.cluster import ray_cluster
-
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-    with ray_cluster(None, workers=2):
-        yield
-
-
 def job(inputs: Path, output: Path) -> BatchJob:
     return BatchJob("skills", [inputs], output, MatcherSpec(Settings().data_dir), shard_lines=SHARD)
 
@@ -121,7 +112,7 @@ def test_a_folder_of_another_job_is_refused(inputs: Path, esco_matcher: Matcher,
         run_local(other, matcher=esco_matcher)
 
 
-def test_ray_run_writes_the_records_of_map_skills(inputs: Path, expected: list[dict], cluster: None,
+def test_ray_run_writes_the_records_of_map_skills(inputs: Path, expected: list[dict], ray_local: None,
                                                   tmp_path: Path) -> None:
     report = run_on_ray(job(inputs, tmp_path), workers=2)
     assert (report.written, report.lines, len(report.errors)) == (4, 202, 2)
@@ -139,10 +130,22 @@ class DiesOnce(ShardMapper):
         return super().__call__(batch)
 
 
-def test_a_worker_that_dies_mid_job_loses_and_repeats_nothing(inputs: Path, expected: list[dict], cluster: None,
+def test_a_worker_that_dies_mid_job_loses_and_repeats_nothing(inputs: Path, expected: list[dict], ray_local: None,
                                                               tmp_path: Path) -> None:
     output = tmp_path / "out"
     report: BatchReport = run_on_ray(job(inputs, output), workers=2, mapper=DiesOnce)
     assert (output / "died").exists()
     assert report.written == 4
     assert records(output) == expected
+
+
+def test_batch_command_maps_then_skips_what_is_written(inputs: Path, expected: list[dict], tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(inputs.read_text().splitlines(keepends=True)[:40]))
+    args = ["batch", "map-skills", "--input", str(source), "--output", str(tmp_path / "out")]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "mapped 40 lines into 1 shards" in first.output.replace("\n", "")
+    assert records(tmp_path / "out") == expected[:40]
+    again = CliRunner().invoke(app, args)
+    assert "1 shards were there already" in again.output.replace("\n", "")

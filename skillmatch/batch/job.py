@@ -120,6 +120,8 @@ def run_on_ray(job: BatchJob, *, workers: int = 2, mapper: type[ShardMapper] = S
         raise InputError(f"--workers must be at least 1, not {workers}")
     import ray.data
 
+    # This process shows the job's progress (lines mapped); Ray Data's own bars would repeat it.
+    ray.data.DataContext.get_current().enable_progress_bars = False
     folder = job.folder()
     todo, skipped = job.pending(folder)
     report = BatchReport(skipped=skipped)

@@ -13,6 +13,7 @@ from rich.table import Table
 from skillmatch.batch.lines import read_jsonl
 from skillmatch.batch.mapping import Kind, map_lines
 from skillmatch.cli import advice, serve
+from skillmatch.cli.batch import batch_app
 from skillmatch.cli.common import (
     DataDir,
     EncoderOption,
@@ -56,6 +57,7 @@ taxonomy_app = typer.Typer(help="Build, inspect, search and export the ESCO taxo
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(passport_app, name="passport")
+app.add_typer(batch_app, name="batch")
 for command in (advice.gap, advice.fit, advice.recommend, advice.candidates, advice.coverage):
     app.command(command.__name__)(command)
 app.command("serve")(serve.serve)
