@@ -10,7 +10,8 @@ mapped by ``run_local`` (one matcher in this process: both cores, the encoder in
 and by ``run_on_ray`` on a local cluster of ``--workers`` CPUs (one matcher per actor, one CPU
 each); the shard files of both must be equal. Times include loading the matchers, as a job's do;
 the overhead is the Ray run's extra wall time over the single process's; an actor's memory is its
-peak RSS. Vacancies: the single process's throughput on the job-ad, title and MELO development texts.
+peak RSS (of the actors that mapped a shard). Vacancies: the single process's throughput on the
+job-ad, title and MELO development texts.
 
 The sizing table assumes the measured per-actor rates hold on every actor of a cluster of 2-core
 machines with two actors each (the matcher is CPU-bound; each actor holds its own indexes), and a

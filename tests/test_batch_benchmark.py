@@ -24,7 +24,8 @@ def test_quick_batch_benchmark_reports_every_figure(esco_matcher: object, tmp_pa
     figures = json.loads(out.read_text())
     mapping = figures["mapping"]
     assert mapping["outcomes"] == 128 and mapping["ray_items_per_s"] > 0 and mapping["single_items_per_s"] > 0
-    assert len(mapping["actor_peak_rss_mb"]) == 2 and all(mb > 100 for mb in mapping["actor_peak_rss_mb"])
+    # Two shards: the first actor ready may map both while the other is still loading.
+    assert 1 <= len(mapping["actor_peak_rss_mb"]) <= 2 and all(mb > 100 for mb in mapping["actor_peak_rss_mb"])
     assert [row["workload"] for row in figures["sizing"]] == ["1 M outcomes", "10 M vacancies", "re-map 1 M passports"]
     assert all(row["machine_hours"] > 0 for row in figures["sizing"])
     assert figures["ranking"]["same_top20"] == figures["ranking"]["queries"] == 10
