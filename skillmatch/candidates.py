@@ -185,6 +185,15 @@ class CandidateIndex:
         self.matrix_ = matrix
         self.evidence_ = evidence
 
+    def rows(self, start: int, stop: int) -> CandidateIndex:
+        """The candidates ``start:stop`` (in fitting order) as an index of their own: a shard."""
+        self._check_fitted()
+        part = self.candidates_[start:stop]
+        shard = CandidateIndex()
+        shard._set(part, self.skills_, self.skill_labels_, self.matrix_[start:stop],
+                   {c: self.evidence_[c] for c in part if c in self.evidence_})
+        return shard
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "matrix_"):
             raise RuntimeError("CandidateIndex is not fitted; call fit(profiles, taxonomy) or load(folder) first")
@@ -219,8 +228,11 @@ class CandidateIndex:
         k = min(top, int(np.count_nonzero(scores)))
         if k == 0:
             return []
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.lexsort((best, -scores[best]))]
+        # argpartition keeps an arbitrary few of the candidates tied with the k-th: take them all,
+        # so that ties go in fitting order (and a shard of the index ranks as the whole does).
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        best = np.flatnonzero(scores >= kth)
+        best = best[np.lexsort((best, -scores[best]))][:k]
         return [self._explain(int(row), float(scores[row]) / total, role, vector) for row in best]
 
     def _explain(self, row: int, score: float, role: Role, vector: np.ndarray) -> CandidateMatch:

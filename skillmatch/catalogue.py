@@ -56,6 +56,8 @@ from skillmatch.taxonomy import Taxonomy
 CREDENTIAL_SUFFIXES = (".json", ".jsonld", ".jwt")
 #: Skills the matcher proposes per credential (linked and suggested).
 TOP_K = 10
+#: Credentials mapped at once; a group's outcomes are encoded together.
+REMAP_GROUP = 16
 
 Progress = Callable[[str, int, int], None]
 
@@ -185,18 +187,9 @@ class Catalogue:
         fingerprint = self.matcher.fingerprint_
         ids = [r.id for r in self.store.credentials()] if force else self.store.stale(fingerprint)
         done: list[str] = []
-        for start in range(0, len(ids), 16):
-            records = self.store.credentials(ids[start : start + 16])
-            achievements = [self.achievement(record) for record in records]
-            blocks = [outcome_texts(a) for a in achievements]
-            mappable = [i for i, block in enumerate(blocks) if block]
-            # Each credential encoded apart, as it is mapped alone: its skills do not depend on
-            # which credentials it was imported or re-mapped with.
-            matches = self.matcher.match_outcomes_batch([blocks[i] for i in mappable], top_k=TOP_K,
-                                                        every_outcome=True, requests=list(range(len(mappable))))
-            found = dict(zip(mappable, matches, strict=True))
-            for i, record in enumerate(records):
-                links = [inferred_link(match, self.matcher.taxonomy) for match in found.get(i, [])]
+        for start in range(0, len(ids), REMAP_GROUP):
+            records = self.store.credentials(ids[start : start + REMAP_GROUP])
+            for record, links in zip(records, credential_links(self.matcher, records), strict=True):
                 self.store.replace_inferred(record.id, links, fingerprint)
                 done.append(record.id)
             if progress:
@@ -276,6 +269,18 @@ class CatalogueBadges(Mapping[str, Achievement]):
 
     def __len__(self) -> int:
         return len(self.store.credentials())
+
+
+def credential_links(matcher: Matcher, records: Sequence[CredentialRecord]) -> list[list[SkillLink]]:
+    """Each credential's inferred links, each outcome keeping its best skills. The group's
+    credentials share the scoring, but each is encoded apart, as it is mapped alone: its skills do
+    not depend on which credentials it was imported or re-mapped with."""
+    blocks = [outcome_texts(read_document(record.document, source=record.id)) for record in records]
+    mappable = [i for i, block in enumerate(blocks) if block]
+    matches = matcher.match_outcomes_batch([blocks[i] for i in mappable], top_k=TOP_K, every_outcome=True,
+                                           requests=list(range(len(mappable))))
+    found = dict(zip(mappable, matches, strict=True))
+    return [[inferred_link(match, matcher.taxonomy) for match in found.get(i, [])] for i in range(len(records))]
 
 
 def outcome_texts(achievement: Achievement) -> list[str]:

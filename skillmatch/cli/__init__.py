@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,10 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skillmatch.batch.lines import read_jsonl
+from skillmatch.batch.mapping import Kind, map_lines
 from skillmatch.cli import advice, serve
+from skillmatch.cli.batch import batch_app
 from skillmatch.cli.common import (
     DataDir,
     EncoderOption,
@@ -35,9 +37,8 @@ from skillmatch.cli.credentials import (
 )
 from skillmatch.config import Settings
 from skillmatch.encoder import DEFAULT_ENCODER
-from skillmatch.errors import InputError, SkillmatchError
+from skillmatch.errors import SkillmatchError
 from skillmatch.matching import Match
-from skillmatch.outcomes import check_text, split_outcomes
 from skillmatch.taxonomy import (
     ConceptKind,
     SearchHit,
@@ -56,6 +57,7 @@ taxonomy_app = typer.Typer(help="Build, inspect, search and export the ESCO taxo
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(passport_app, name="passport")
+app.add_typer(batch_app, name="batch")
 for command in (advice.gap, advice.fit, advice.recommend, advice.candidates, advice.coverage):
     app.command(command.__name__)(command)
 app.command("serve")(serve.serve)
@@ -307,82 +309,23 @@ def taxonomy_export(
 
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, object, str | InputError]]:
-    """(line number, id, text or the error that makes the line unusable) for each non-blank line."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
-    with handle:
-        try:
-            for number, raw in enumerate(handle, 1):
-                if not raw.strip():
-                    continue
-                try:
-                    item = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    yield number, None, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})")
-                    continue
-                item_id = item.get("id") if isinstance(item, dict) else None
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    yield number, item_id, InputError('expected an object with a "text" string')
-                    continue
-                yield number, item_id, item["text"]
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-
-
-def _map(kind: str, input_path: Path, output: Path, top_k: int, data_dir: Path | None, encoder_name: str) -> None:
-    items = list(_read_jsonl(input_path))
+def _map(kind: Kind, input_path: Path, output: Path, top_k: int, data_dir: Path | None, encoder_name: str) -> None:
+    lines = list(read_jsonl(input_path))
     matcher = load_matcher(data_dir, encoder_name)
-    results: dict[int, list[Match] | InputError] = {n: text for n, _id, text in items if isinstance(text, InputError)}
-    batches = _batches([(n, text) for n, _id, text in items if isinstance(text, str)], kind, results)
-    if kind == "skills":
-        # The next batch is encoded while this one is scored: the same matches, both cores busy.
-        ranked_batches = matcher.match_skills_stream(([text for _n, text in batch] for batch in batches), top_k=top_k)
-    else:
-        ranked_batches = (matcher.match_occupations_batch([text for _n, text in batch], top_k=top_k)
-                          for batch in batches)
     with progress_bar() as progress:
-        task = progress.add_task(f"mapping to {kind}", total=sum(len(batch) for batch in batches))
-        for batch, ranked in zip(batches, ranked_batches, strict=True):
-            results.update((n, matches) for (n, _text), matches in zip(batch, ranked, strict=True))
-            progress.advance(task, len(batch))
+        task = progress.add_task(f"mapping to {kind}", total=None)
+        mapped = map_lines(matcher, kind, lines, top_k=top_k,
+                           progress=lambda done, total: progress.update(task, completed=done, total=total))
     tmp = output.with_name(f".{output.name}.tmp")
-    errors = 0
     with tmp.open("w", encoding="utf-8") as out_file:
-        for n, item_id, _text in items:
-            result = results[n]
-            record: dict[str, object] = {"id": item_id}
-            if isinstance(result, InputError):
-                errors += 1
-                err.print(f"[yellow]{input_path}, line {n}:[/] {result}", highlight=False)
-                record |= {"error": str(result), kind: []}
-            else:
-                record[kind] = [m.to_dict() for m in result]
-            out_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        for item in mapped:
+            if item.error is not None:
+                err.print(f"[yellow]{input_path}, line {item.line.number}:[/] {item.error}", highlight=False)
+            out_file.write(json.dumps(item.record, ensure_ascii=False) + "\n")
     tmp.replace(output)
-    err.print(f"mapped {len(items) - errors} of {len(items)} lines to {output}"
+    errors = sum(item.error is not None for item in mapped)
+    err.print(f"mapped {len(mapped) - errors} of {len(mapped)} lines to {output}"
               + (f" ({errors} with errors)" if errors else ""))
-
-
-def _batches(lines: list[tuple[int, str]], kind: str,
-             errors: dict[int, list[Match] | InputError]) -> list[list[tuple[int, str]]]:
-    """The lines in batches of 32, each matched at once, and those that cannot be matched into
-    ``errors``. The other lines of a batch that held one are matched one by one, as map-skills
-    always has: the int8 encoder's vectors depend a little on what it encodes beside them."""
-    check = split_outcomes if kind == "skills" else check_text
-    batches = []
-    for start in range(0, len(lines), 32):
-        batch, bad = lines[start : start + 32], []
-        for n, text in batch:
-            try:
-                check(text)
-            except InputError as exc:
-                errors[n] = exc
-                bad.append(n)
-        batches.extend([batch] if not bad else [[(n, text)] for n, text in batch if n not in bad])
-    return batches
 
 
 InputOption = Annotated[Path, typer.Option("--input", "-i", help='JSONL, one {"id", "text"} per line.')]

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from skillmatch.cli.batch import Address, Engine, EngineOption, Workers
 from skillmatch.cli.common import (
     DataDir,
     EncoderOption,
@@ -190,13 +191,31 @@ def catalogue_review(
 @catalogue_app.command("remap")
 def catalogue_remap(
     force: Annotated[bool, typer.Option("--force", help="Map every credential, not only stale ones.")] = False,
+    engine: EngineOption = Engine.LOCAL,
+    address: Address = None,
+    workers: Workers = 2,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     encoder: EncoderOption = DEFAULT_ENCODER,
 ) -> None:
-    """Map again what a new taxonomy, model or setting made stale (reviews are kept)."""
+    """Map again what a new taxonomy, model or setting made stale (reviews are kept). With
+    ``--engine ray`` Ray workers map and each credential is written as it comes back; a run that
+    stops resumes where it stopped."""
     with errors():
-        mapped = open_catalogue(database_url, data_dir, encoder).remap(force=force)
+        if engine is Engine.RAY:
+            from skillmatch.batch.cluster import ray_cluster
+            from skillmatch.batch.mapping import MatcherSpec
+            from skillmatch.batch.remap import remap_on_ray
+
+            spec = MatcherSpec(data_dir_of(data_dir).resolve(), encoder, Settings().training_data)
+            store = open_store(database_url, data_dir)
+            with ray_cluster(address, workers=workers), progress_bar() as progress:
+                task = progress.add_task("re-mapping on Ray", total=None)
+                mapped = remap_on_ray(store, spec, workers=workers, force=force,
+                                      progress=lambda message, done, total: progress.update(
+                                          task, description=message, completed=done, total=total))
+        else:
+            mapped = open_catalogue(database_url, data_dir, encoder).remap(force=force)
         out.print(f"mapped {len(mapped)} credentials")
 
 
