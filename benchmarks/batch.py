@@ -2,7 +2,7 @@
 measured per-actor throughput, and candidate ranking over an index sharded across actors.
 
     .venv/bin/python benchmarks/batch.py [--outcomes 20000] [--workers 2] [--passports 1000000] [--json out.json]
-    .venv/bin/python benchmarks/batch.py --quick     # the small run CI makes (tests/test_batch_benchmark.py)
+    .venv/bin/python benchmarks/batch.py --quick     # the small run CI makes (tests/batch/test_batch_benchmark.py)
 
 Outcomes: distinct real texts (the microcredential outcome blocks and skill phrases of the
 development sets in ../shared/benchmarks, then ESCO skill descriptions), written as JSONL. Each is

@@ -125,18 +125,6 @@ def postgresql_admin(request) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def ray_local() -> Iterator[None]:
-    """A Ray cluster on this machine for the run: 2 CPUs, loopback only, no dashboard, no usage
-    statistics; skipped where Ray is not installed (the ``distributed`` extra)."""
-    pytest.importorskip("ray")
-    from skillmatch.batch.cluster import ray_cluster
-
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-    with ray_cluster(None, workers=2):
-        yield
-
-
-@pytest.fixture(scope="session")
 def chromium(request) -> str:
     """Debian's chromium, for Playwright (which then never downloads a browser of its own)."""
     return _use(request.config, services.find_chromium())

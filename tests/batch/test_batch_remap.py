@@ -22,6 +22,9 @@ from tests.conftest import SAMPLES
 DATAVIS = "https://api.edubadges.example/public/badges/k3_v5B16hK4O13aY58kXUe"
 
 
+# On PostgreSQL, the catalogue a cluster's workers share (the single-process re-mapping is tested
+# on both databases in tests/test_catalogue.py).
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
 def test_remap_on_ray_keeps_reviews_and_resumes_after_a_stop(store: CatalogueStore, esco_matcher: Matcher,
                                                               ray_local: None, tmp_path: Path) -> None:
     catalogue = Catalogue(store, esco_matcher)

@@ -1,0 +1,21 @@
+"""The batch jobs' tests share one Ray cluster, stopped once they have run (package scope): left
+running for the rest of the suite, its processes took cores from every later test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="package")
+def ray_local() -> Iterator[None]:
+    """A Ray cluster on this machine: 2 CPUs, loopback only, no dashboard, no usage statistics;
+    skipped where Ray is not installed (the ``distributed`` extra)."""
+    pytest.importorskip("ray")
+    from skillmatch.batch.cluster import ray_cluster
+
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    with ray_cluster(None, workers=2):
+        yield
