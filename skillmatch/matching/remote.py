@@ -227,7 +227,9 @@ class RemoteMatcher:
                 try:
                     connection = Client(self.address.path, family="AF_UNIX", authkey=self.address.authkey)
                     break
-                except (FileNotFoundError, ConnectionRefusedError) as exc:
+                # Not listening yet, or a process that died while this one connected (it is
+                # being started again): try again until the deadline.
+                except (OSError, EOFError) as exc:
                     if time.monotonic() > deadline:
                         raise MatcherUnavailableError(f"no matching process at {self.address.path}") from exc
                     time.sleep(0.05)
