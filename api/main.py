@@ -62,16 +62,16 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
             trust = TrustList.load(settings.trust_list) if settings.trust_list else None
             accounts = AccountStore(store.engine)
             # The service answers at once: what needs the matcher waits for it, the rest does not.
-            address = settings.matcher_address
-            if loading is not None or matcher is not None:
-                background = loading or BackgroundMatcher.ready(matcher)
-            elif address is not None:
+            # A matcher given (tests) is used here; else the shared matching process of `serve
+            # --workers N`, which queues and batches the requests of every worker itself.
+            address = settings.matcher_address if loading is None and matcher is None else None
+            if address is not None:
                 background = BackgroundMatcher.remote(settings.data_dir, address)
             else:
-                background = BackgroundMatcher.start(settings.data_dir, settings.encoder,
-                                                     training_data=settings.training_data)
-            # A shared matching process queues and batches the requests of every worker itself.
-            queue = None if address is not None and loading is None and matcher is None else \
+                background = loading or (BackgroundMatcher.ready(matcher) if matcher is not None else
+                                         BackgroundMatcher.start(settings.data_dir, settings.encoder,
+                                                                 training_data=settings.training_data))
+            queue = None if address is not None else \
                 MatchQueue(lambda: background.matcher, window_s=settings.match_batch_window_ms / 1000)
             app.state.services = Services(
                 settings=settings, store=store, accounts=accounts, loading=background, trust=trust,

@@ -189,7 +189,7 @@ class Catalogue:
         done: list[str] = []
         for start in range(0, len(ids), REMAP_GROUP):
             records = self.store.credentials(ids[start : start + REMAP_GROUP])
-            for record, links in zip(records, credential_links(self.matcher, records), strict=True):
+            for record, links in zip(records, inferred_links(self.matcher, records), strict=True):
                 self.store.replace_inferred(record.id, links, fingerprint)
                 done.append(record.id)
             if progress:
@@ -271,7 +271,7 @@ class CatalogueBadges(Mapping[str, Achievement]):
         return len(self.store.credentials())
 
 
-def credential_links(matcher: Matcher, records: Sequence[CredentialRecord]) -> list[list[SkillLink]]:
+def inferred_links(matcher: Matcher, records: Sequence[CredentialRecord]) -> list[list[SkillLink]]:
     """Each credential's inferred links, each outcome keeping its best skills. The group's
     credentials share the scoring, but each is encoded apart, as it is mapped alone: its skills do
     not depend on which credentials it was imported or re-mapped with."""

@@ -274,16 +274,21 @@ class LearnerPassports:
     def read(self, learner_id: str) -> StoredLearnerPassport:
         """The learner's passport as its inputs stand now: as stored while they stand, else built
         again (concurrent reads of one learner in this process wait for one build)."""
-        found = self.current(learner_id) or self._load(learner_id)
+        inputs = self._standing(learner_id)
+        found = self._held(learner_id, inputs) or self._load(learner_id, inputs)
         if found is not None:
             return found
         with self._lock_of(learner_id):
-            return self.current(learner_id) or self._load(learner_id) or self._build(learner_id)
+            inputs = self._standing(learner_id)  # another thread may have built it meanwhile
+            return self._held(learner_id, inputs) or self._load(learner_id, inputs) or self._build(learner_id)
 
     def current(self, learner_id: str) -> StoredLearnerPassport | None:
         """The passport as this process holds it, while its inputs stand: a few small reads, with
         no build and no load of the stored passport (for which see :meth:`read`); else None."""
-        inputs = self._standing(learner_id)
+        return self._held(learner_id, self._standing(learner_id))
+
+    def _held(self, learner_id: str, inputs: str | None) -> StoredLearnerPassport | None:
+        """The passport this process holds if it is the version of digest ``inputs``."""
         if inputs is None:
             return None
         with self._guard:
@@ -293,10 +298,9 @@ class LearnerPassports:
             self._cache.move_to_end(learner_id)
             return cached
 
-    def _load(self, learner_id: str) -> StoredLearnerPassport | None:
-        """The stored passport while its inputs stand, read from the database (another process
-        may have built it), else None."""
-        inputs = self._standing(learner_id)
+    def _load(self, learner_id: str, inputs: str | None) -> StoredLearnerPassport | None:
+        """The stored passport if it is the version of digest ``inputs``, read from the database
+        (another process may have built it), else None."""
         stored = self.accounts.stored_passport(learner_id) if inputs is not None else None
         if stored is None or stored.inputs != inputs:
             return None

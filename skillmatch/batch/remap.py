@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from skillmatch.batch.cluster import import_ray
 from skillmatch.batch.mapping import MatcherSpec
-from skillmatch.catalogue import REMAP_GROUP, credential_links
+from skillmatch.catalogue import REMAP_GROUP, inferred_links
 from skillmatch.domain import SkillLink
 from skillmatch.errors import SkillmatchError
 from skillmatch.store import CatalogueStore, CredentialRecord
@@ -34,7 +34,7 @@ class CredentialMapper:
         return self.matcher.fingerprint_
 
     def links(self, records: Sequence[CredentialRecord]) -> list[tuple[str, list[SkillLink]]]:
-        return list(zip((r.id for r in records), credential_links(self.matcher, records), strict=True))
+        return list(zip((r.id for r in records), inferred_links(self.matcher, records), strict=True))
 
 
 def remap_on_ray(store: CatalogueStore, spec: MatcherSpec, *, workers: int = 2, force: bool = False,

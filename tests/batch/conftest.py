@@ -3,7 +3,6 @@ running for the rest of the suite, its processes took cores from every later tes
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,5 @@ def ray_local() -> Iterator[None]:
     pytest.importorskip("ray")
     from skillmatch.batch.cluster import ray_cluster
 
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     with ray_cluster(None, workers=2):
         yield
