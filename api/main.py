@@ -24,7 +24,7 @@ from skillmatch import __version__
 from skillmatch.credentials import TrustList
 from skillmatch.matching import Matcher
 from skillmatch.matching.background import BackgroundMatcher
-from skillmatch.matching.queue import MatchQueue
+from skillmatch.matching.queue import STAGE_THREADS, MatchQueue
 from skillmatch.service import LearnerPassports
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
@@ -70,7 +70,8 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
             else:
                 background = loading or (BackgroundMatcher.ready(matcher) if matcher is not None else
                                          BackgroundMatcher.start(settings.data_dir, settings.encoder,
-                                                                 training_data=settings.training_data))
+                                                                 training_data=settings.training_data,
+                                                                 threads=STAGE_THREADS))
             queue = None if address is not None else \
                 MatchQueue(lambda: background.matcher, window_s=settings.match_batch_window_ms / 1000)
             app.state.services = Services(

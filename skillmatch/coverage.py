@@ -20,14 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from skillmatch.domain import OfferedCredential
 from skillmatch.errors import InputError
 from skillmatch.gaps import OccupationMatrix, occupation_matrix
 from skillmatch.taxonomy import ConceptKind, Taxonomy
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 #: Shortage sectors as ISCO-08 group codes; an occupation belongs to a sector when its ISCO group
 #: (``Concept.isco_group``, a 4-digit code in ESCO v1.1.1) starts with one of them. Checked against
@@ -245,6 +248,8 @@ def overlap(offer: Sequence[OfferedCredential], taxonomy: Taxonomy, *, min_simil
     """
     if not 0.0 < min_similarity <= 1.0:
         raise InputError(f"min_similarity must lie in (0, 1], not {min_similarity}")
+    from scipy import sparse  # here: a service's start needs no overlap
+
     credentials = list(offer)
     columns: dict[str, int] = {}
     rows, cols, values = [], [], []

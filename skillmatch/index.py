@@ -265,18 +265,18 @@ class ConceptIndex:
         if not hasattr(self, "matrix_"):
             raise RuntimeError("ConceptIndex is not built or loaded; call build(), load() or ensure() first")
 
-    def similarities(self, queries: np.ndarray) -> np.ndarray:
+    def similarities(self, queries: np.ndarray, *, threads: int | None = None) -> np.ndarray:
         """Cosine of each query with every indexed text (queries x texts), a matrix product over
         the index's vectors: exact, and fast enough for ~10^5 forms.
 
         The product is the matching's largest cost after the encoder. It is cut by forms into one
-        part per core, each a single-threaded product in a thread of its own: OpenBLAS's own
+        part per core (or ``threads`` parts), each a single-threaded product in a thread of its own: OpenBLAS's own
         threads are limited to one (``Matcher.fit``), since on shared cores they wait for each
         other, where these threads just take turns."""
         self._check_fitted()
         queries = np.asarray(queries, dtype=np.float32)
         out = np.empty((len(queries), len(self.matrix_)), dtype=np.float32)
-        bounds = np.linspace(0, len(self.matrix_), available_cores() + 1).astype(int)
+        bounds = np.linspace(0, len(self.matrix_), (threads or available_cores()) + 1).astype(int)
         parts = [slice(start, end) for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
         with ThreadPoolExecutor(max_workers=len(parts)) as pool:
             for done in [pool.submit(np.matmul, queries, self.matrix_[part].T, out=out[:, part]) for part in parts]:
@@ -302,6 +302,19 @@ class ConceptIndex:
         descriptions; 0 where it has none): label-level max pooling."""
         rows, counts = _expand(*(self.description_rows_ if descriptions else self.label_rows_), pairs[:, 1])
         return _pair_max(similarities[np.repeat(pairs[:, 0], counts), rows], counts)
+
+    def query_pair_scores(self, queries: np.ndarray, pairs: np.ndarray, *, descriptions: bool = False) -> np.ndarray:
+        """:meth:`pair_scores` from the query vectors (``pairs`` sorted by query), each query
+        compared with its own pairs' forms only: for a second index, which finds no candidates of
+        its own, the whole (queries x forms) product was a fifth of a Dutch request's time, six
+        times what these products take."""
+        rows, counts = _expand(*(self.description_rows_ if descriptions else self.label_rows_), pairs[:, 1])
+        bounds = np.searchsorted(np.repeat(pairs[:, 0], counts), np.arange(len(queries) + 1))
+        similarities = np.empty(len(rows), dtype=np.float32)
+        for i, query in enumerate(np.asarray(queries, dtype=np.float32)):
+            own = slice(bounds[i], bounds[i + 1])
+            similarities[own] = self.matrix_[rows[own]] @ query
+        return _pair_max(similarities, counts)
 
     def best_label(self, query: np.ndarray, cid: int) -> FormHit:
         """The label of concept ``cid`` nearest to ``query`` (a query vector)."""

@@ -20,43 +20,75 @@ GOLD = SHARED / "benchmarks" / "learning_outcomes_dev.jsonl"
 
 
 class Recording:
-    """A stand-in matcher that answers each outcome with its own text, and records its calls."""
+    """A stand-in matcher that answers each outcome with its own text, and records its calls: what
+    ran at once in each half (encoding, scoring), and when."""
 
     def __init__(self, delay_s: float = 0.0) -> None:
         self.calls: list[list] = []
-        self.running = 0
-        self.most_at_once = 0
+        self.running = {"encode": 0, "score": 0}
+        self.most_at_once = {"encode": 0, "score": 0}
+        self.spans: dict[str, list[tuple[float, float]]] = {"encode": [], "score": []}
         self.delay_s = delay_s
         self._lock = threading.Lock()
 
-    def match_outcomes_batch(self, blocks, *, top_k=10, requests=None):
+    def _running(self, half: str, step: int) -> None:
         with self._lock:
-            self.running += 1
-            self.most_at_once = max(self.most_at_once, self.running)
+            self.running[half] += step
+            self.most_at_once[half] = max(self.most_at_once[half], self.running[half])
+
+    def _work(self, half: str) -> None:
+        started = time.monotonic()
+        time.sleep(self.delay_s)
+        self.spans[half].append((started, time.monotonic()))
+
+    def encode_outcomes(self, blocks, *, requests=None):
+        self._running("encode", 1)
         try:
             if any(outcome == "bad" for block in blocks for outcome in block):
                 raise InputError("a bad outcome")
-            self.calls.append(list(blocks))
-            time.sleep(self.delay_s)
+            self._work("encode")
+            return list(blocks)
+        finally:
+            self._running("encode", -1)
+
+    def match_encoded(self, blocks, *, top_k=10):
+        self._running("score", 1)
+        try:
+            self.calls.append(blocks)
+            self._work("score")
             return [[f"{outcome}@{top_k}" for outcome in block] for block in blocks]
         finally:
-            with self._lock:
-                self.running -= 1
+            self._running("score", -1)
+
+    def match_outcomes_batch(self, blocks, *, top_k=10, requests=None):
+        return self.match_encoded(self.encode_outcomes(blocks, requests=requests), top_k=top_k)
 
     def match_occupations_batch(self, texts, *, top_k=10, requests=None):
         self.calls.append(list(texts))
         return [[f"occupation of {text}"] for text in texts]
 
 
-def test_one_call_at_a_time_and_the_requests_that_wait_share_the_next() -> None:
+def test_one_batch_per_stage_at_a_time_and_the_requests_that_wait_share_the_next() -> None:
     matcher = Recording(delay_s=0.05)
     queue = MatchQueue(lambda: matcher)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda i: queue.outcomes([[f"o{i}a", f"o{i}b"]]), range(8)))
     assert answers == [[[f"o{i}a@10", f"o{i}b@10"]] for i in range(8)]
-    assert matcher.most_at_once == 1
+    assert matcher.most_at_once == {"encode": 1, "score": 1}
     assert queue.requests == 8 and 2 <= queue.calls < 8
     assert sorted(block[0] for call in matcher.calls for block in call) == sorted(f"o{i}a" for i in range(8))
+
+
+def test_the_next_batch_is_encoded_while_this_one_is_scored() -> None:
+    matcher = Recording(delay_s=0.1)
+    queue = MatchQueue(lambda: matcher)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(queue.outcomes, [["first"]])
+        time.sleep(0.15)  # the first is being scored now
+        second = pool.submit(queue.outcomes, [["second"]])
+        assert (first.result(), second.result()) == ([["first@10"]], [["second@10"]])
+    (scored_start, scored_end), (encoded_start, encoded_end) = matcher.spans["score"][0], matcher.spans["encode"][1]
+    assert encoded_start < scored_end and scored_start < encoded_end
 
 
 def test_with_a_window_requests_that_arrive_together_share_a_call() -> None:

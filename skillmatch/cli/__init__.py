@@ -44,7 +44,6 @@ from skillmatch.taxonomy import (
     SearchHit,
     build_taxonomy,
     default_source,
-    export_rdf,
     load_taxonomy,
     store_path,
 )
@@ -303,6 +302,8 @@ def taxonomy_export(
                     f"no collection {collection!r}; the taxonomy has: {', '.join(sorted(tax.collections))}"
                 )
             tax = tax.subset(tax.collections[collection])
+        from skillmatch.taxonomy.rdf import export_rdf  # rdflib: only this command needs it
+
         with err.status(f"writing {len(tax):,} concepts as {fmt}"):
             export_rdf(tax, output, fmt=fmt)
         err.print(f"wrote {len(tax):,} concepts to {output}")

@@ -50,12 +50,14 @@ class Artefacts:
     """
 
     def __init__(self, taxonomy: Taxonomy, encoder: Encoder, data_dir: Path, settings: MatchSettings, *,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, threads: int | None = None) -> None:
         self.taxonomy = taxonomy
         self.encoder = encoder
         self.data_dir = Path(data_dir)
         self.settings = settings
         self.progress = progress
+        #: What the second encoder may run on (``load_encoder``).
+        self.threads = threads
 
     def fit(self, training_data: Sequence[Path]) -> Artefacts:
         """Load or build every stored file; ``training_data``: the adapters' gold-set files or
@@ -186,7 +188,7 @@ class Artefacts:
         """The skill labels (no descriptions) encoded by encoder ``name``: built now where missing or
         stale, else loaded when first asked for (117,581 labels would add half a second to every
         start, and only Dutch texts need them)."""
-        encoder = load_encoder(name, self.data_dir)
+        encoder = load_encoder(name, self.data_dir, threads=self.threads)
         index = ConceptIndex(ConceptKind.SKILL, encoder, cache=EmbeddingCache(encoder, self.data_dir / "cache"),
                              descriptions=False)
         lazy = LazyIndex(index, self.data_dir / "index" / name / "skill-labels", self.taxonomy,

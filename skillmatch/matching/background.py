@@ -37,7 +37,8 @@ class BackgroundMatcher:
         self._matcher_ready = threading.Event()
 
     @classmethod
-    def start(cls, data_dir: Path, encoder: str, *, training_data: Path | None = None) -> BackgroundMatcher:
+    def start(cls, data_dir: Path, encoder: str, *, training_data: Path | None = None,
+              threads: int | None = None) -> BackgroundMatcher:
         """Start loading the matcher of ``data_dir`` (see :func:`open_matcher`)."""
         # Imported on the loading thread's behalf, not the service's: the matching stack's import
         # is a good part of what a start would otherwise wait for.
@@ -49,7 +50,7 @@ class BackgroundMatcher:
                 return load_taxonomy(store_path(data_dir))
 
         loading = cls(taxonomy, lambda loaded: open_matcher(data_dir, encoder, training_data=training_data,
-                                                            taxonomy=loaded))
+                                                            taxonomy=loaded, threads=threads))
         threading.Thread(target=loading.load, name="matcher loading", daemon=True).start()
         return loading
 

@@ -25,6 +25,8 @@ class CandidateSearch:
     forms: int
     #: Texts searched at once.
     chunk_size: int = 64
+    #: What each search's product may run on (default: every core).
+    threads: int | None = None
 
     def chunks(self, readings: Readings, encoded: np.ndarray,
                queries: np.ndarray) -> Iterator[tuple[np.ndarray, Chunk, np.ndarray]]:
@@ -32,7 +34,7 @@ class CandidateSearch:
         candidate pairs, sorted; a text and its gloss share their candidates."""
         local = np.empty(len(readings.texts), dtype=np.int64)  # a row's place in its chunk
         for rows in readings.chunks(self.chunk_size):
-            similarities = self.index.similarities(queries[rows])
+            similarities = self.index.similarities(queries[rows], threads=self.threads)
             local[rows] = np.arange(len(rows))
             pairs = self.index.candidates(similarities, self.forms,
                                           partner=local[readings.partner[rows]] if readings.glossed else None)

@@ -31,11 +31,11 @@ class CrosslingualChannel:
         if self.index_ is None or not len(rows):
             return scores
         index = self.index_.load()
-        similarities = index.similarities(index.encoder.encode([chunk.texts[r] for r in rows], role="query"))
+        queries = index.encoder.encode([chunk.texts[r] for r in rows], role="query")
         local = np.full(len(chunk.texts), -1, dtype=np.int64)
         local[rows] = np.arange(len(rows))
         dutch = local[pairs[:, 0]] >= 0
-        scores[dutch] = index.pair_scores(similarities, np.stack([local[pairs[dutch, 0]], pairs[dutch, 1]], axis=1))
+        scores[dutch] = index.query_pair_scores(queries, np.stack([local[pairs[dutch, 0]], pairs[dutch, 1]], axis=1))
         return scores
 
     def describe(self) -> dict[str, Any]:

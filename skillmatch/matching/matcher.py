@@ -4,7 +4,8 @@ For each text it finds the candidate concepts (``candidates``), scores them on e
 that has a weight (``CHANNELS``: one module each), adds the channels up with the tuned weights
 (``settings``) and ranks and decides (``decision``; a credential's outcomes and the phrases they
 are read as: ``outcome_scores``). A Dutch text is read twice, as written and as its English gloss
-(``gloss``). What it reads from disk is loaded or built by ``artefacts``.
+(``gloss``). What it reads from disk is loaded or built by ``artefacts``. ``threads``: what each
+of its encoder calls and products may run on (default: every core; the results are the same).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from skillmatch.matching.description import DescriptionChannel
 from skillmatch.matching.label import LabelChannel
 from skillmatch.matching.lazy_taxonomy import LazyTaxonomy
 from skillmatch.matching.lexical import LexicalChannel
-from skillmatch.matching.outcome_scores import OutcomeBatch, decide_outcomes
+from skillmatch.matching.outcome_scores import EncodedOutcomes, OutcomeBatch, decide_outcomes
 from skillmatch.matching.reading import OutcomeReader, OutcomeReading
 from skillmatch.matching.settings import MatchSettings, Weights
 from skillmatch.matching.vacancy import blend_title, vacancy_title
@@ -58,21 +59,19 @@ class Matcher:
     ['Python (computer programming)']
     """
 
-    #: Texts scored at once; bounds the (texts x forms) similarity matrix to some tens of megabytes
-    #: (61 MB for skills). Each product re-reads the whole index, so a command's batch of 32
-    #: outcomes and their phrases (about 100 texts) is scored in one: 64 took a tenth longer.
+    #: Texts scored at once; bounds the (texts x forms) similarities to 61 MB for skills. Each product
+    #: re-reads the whole index, so a command's 32 outcomes and their phrases go in one (64: +10%).
     CHUNK = 128
     #: Raised when a change of the code (not of its settings or data) changes what is matched, so
     #: that mappings stored before it go stale. 2: a credential's skills decided per outcome.
     RULES = 2
 
-    def __init__(self, taxonomy: Taxonomy, encoder: Encoder, *, settings: MatchSettings | None = None) -> None:
-        self.taxonomy = taxonomy
-        self.encoder = encoder
+    def __init__(self, taxonomy: Taxonomy, encoder: Encoder, *, settings: MatchSettings | None = None,
+                 threads: int | None = None) -> None:
+        self.taxonomy, self.encoder, self.threads = taxonomy, encoder, threads
         self.settings = settings or MatchSettings()
 
     # -- fitting ------------------------------------------------------------------------------
-
     def fit(self, data_dir: Path, *, training_data: Sequence[Path] | None = None,
             progress: Progress | None = None) -> Matcher:
         """Load the indexes, adapters and glossary under ``data_dir``, building (and saving) any
@@ -84,7 +83,8 @@ class Matcher:
         # (The limit is OpenBLAS's, so it holds for the whole process; the products change only
         # in their last bits, as on a machine of another core count.)
         threadpool_limits(1, user_api="blas")
-        self.artefacts_ = Artefacts(self.taxonomy, self.encoder, data_dir, self.settings, progress=progress)
+        self.artefacts_ = Artefacts(self.taxonomy, self.encoder, data_dir, self.settings, progress=progress,
+                                    threads=self.threads)
         self.artefacts_.fit((default_training_data() if training_data is None else training_data)
                             if self.settings.adapter else [])
         self.glossary_: Glossary = self.artefacts_.glossary
@@ -129,7 +129,6 @@ class Matcher:
         return self.artefacts_.fit_adapter(kind, labelled, seed=seed, steps=steps)
 
     # -- evidence -----------------------------------------------------------------------------
-
     def weights(self, kind: ConceptKind) -> Weights:
         """The weights this matcher combines ``kind``'s evidence with."""
         return self.settings.weights(kind)
@@ -173,7 +172,7 @@ class Matcher:
         queries = adapter.transform(encoded) if adapter else encoded
         shape = (len(readings.texts), len(self.indexes_[kind].uris_))
         scores = {channel.name: np.zeros(shape, dtype=np.float32) for channel in active}
-        search = CandidateSearch(self.indexes_[kind], self.settings.candidate_forms, self.CHUNK)
+        search = CandidateSearch(self.indexes_[kind], self.settings.candidate_forms, self.CHUNK, self.threads)
         for rows, chunk, pairs in search.chunks(readings, encoded, queries):
             at = (rows[pairs[:, 0]], pairs[:, 1])
             for channel in active:
@@ -185,7 +184,6 @@ class Matcher:
         return Evidence(queries[:n], {name: values[:n] for name, values in scores.items()}, shape[1])
 
     # -- the two tasks ------------------------------------------------------------------------
-
     def match_skills_batch(self, texts: Sequence[str], *, top_k: int = 10) -> list[list[Match]]:
         """Skills for each outcome block: each outcome scored on its own, and a skill keeps its best
         outcome (as its score and as the evidence it reports)."""
@@ -197,15 +195,14 @@ class Matcher:
         read and encoded while this one is scored and decided: the encoder runs in a second
         thread (onnxruntime leaves the interpreter free), so both cores stay busy."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillmatch-encoder") as worker:
-            ahead: tuple[OutcomeBatch, Future[np.ndarray]] | None = None
+            ahead: Future[EncodedOutcomes] | None = None
             for texts in batches:
-                batch = self._outcome_batch([split_outcomes(text) for text in texts])
-                queued = batch, worker.submit(self.encoder.encode, batch.readings.texts, role="query")
+                queued = worker.submit(self.encode_outcomes, [split_outcomes(text) for text in texts])
                 if ahead is not None:
-                    yield self._match_outcomes(ahead[0], ahead[1].result(), top_k)
+                    yield self.match_encoded(ahead.result(), top_k=top_k)
                 ahead = queued
             if ahead is not None:
-                yield self._match_outcomes(ahead[0], ahead[1].result(), top_k)
+                yield self.match_encoded(ahead.result(), top_k=top_k)
 
     def match_outcomes_batch(self, blocks: Sequence[Sequence[str]], *, top_k: int = 10, every_outcome: bool = False,
                              requests: Sequence[int] | None = None) -> list[list[Match]]:
@@ -215,23 +212,29 @@ class Matcher:
         outcome is its score for the text, with ``phrase_share`` of it from its best phrase. With
         ``every_outcome`` a credential of more outcomes than ``top_k`` still gets each one's best.
         ``requests``: per block, the request it came with (see :meth:`_encode`)."""
-        batch = self._outcome_batch(blocks)
-        owners = None if requests is None else np.repeat(requests, [len(block) for block in blocks])[batch.owner]
-        return self._match_outcomes(batch, self._encode(batch.readings, owners), top_k, every_outcome=every_outcome)
+        return self.match_encoded(self.encode_outcomes(blocks, requests=requests), top_k=top_k,
+                                  every_outcome=every_outcome)
 
-    def _outcome_batch(self, blocks: Sequence[Sequence[str]]) -> OutcomeBatch:
-        """The credentials' outcomes read, and the rows they are encoded as."""
+    def encode_outcomes(self, blocks: Sequence[Sequence[str]], *,
+                        requests: Sequence[int] | None = None) -> EncodedOutcomes:
+        """The first half of :meth:`match_outcomes_batch`, the credentials' outcomes read and encoded:
+        a pipeline (``match_skills_stream``, ``queue``) does it while the batch before is scored."""
         for block in blocks:
             if not block:
                 raise InputError("a credential without learning outcomes cannot be matched")
             for outcome in block:
                 check_text(outcome)
-        return OutcomeBatch.of(blocks, self.read_outcomes([outcome for block in blocks for outcome in block]),
-                               lambda texts, sources: self._readings(ConceptKind.SKILL, texts, sources))
+        batch = OutcomeBatch.of(blocks, self.read_outcomes([outcome for block in blocks for outcome in block]),
+                                lambda texts, sources: self._readings(ConceptKind.SKILL, texts, sources))
+        owners = None if requests is None else np.repeat(requests, [len(block) for block in blocks])[batch.owner]
+        return EncodedOutcomes(batch, self._encode(batch.readings, owners))
 
-    def _match_outcomes(self, batch: OutcomeBatch, encoded: np.ndarray, top_k: int, *,
-                        every_outcome: bool = False) -> list[list[Match]]:
-        evidence = self._evidence(ConceptKind.SKILL, batch.readings, encoded)
+    def match_encoded(self, encoded: EncodedOutcomes, *, top_k: int = 10,
+                      every_outcome: bool = False) -> list[list[Match]]:
+        """The second half of :meth:`match_outcomes_batch`: the encoded outcomes scored against
+        the indexes and each credential's skills decided."""
+        batch = encoded.batch
+        evidence = self._evidence(ConceptKind.SKILL, batch.readings, encoded.vectors)
         combined = evidence.combine(self.weights(ConceptKind.SKILL))
         return decide_outcomes(self._decision(ConceptKind.SKILL), batch, combined, evidence.queries,
                                self.settings.phrase_share, top_k, every_outcome=every_outcome)
@@ -268,7 +271,7 @@ class Matcher:
 
 def open_matcher(data_dir: Path, encoder_name: str, *, training_data: Path | None = None,
                  progress: Progress | None = None, encoder_progress: Callable[[str], None] | None = None,
-                 taxonomy: Taxonomy | None = None) -> Matcher:
+                 taxonomy: Taxonomy | None = None, threads: int | None = None) -> Matcher:
     """The matcher on the taxonomy built in ``data_dir`` (read as needed, see ``lazy_taxonomy``;
     or on ``taxonomy``, loaded from there already), its indexes and adapters loaded, or built
     first where missing or stale (several processes may start at once: the files are locked).
@@ -276,9 +279,9 @@ def open_matcher(data_dir: Path, encoder_name: str, *, training_data: Path | Non
     with long_lived_loading():
         if taxonomy is None:
             taxonomy = LazyTaxonomy(store_path(data_dir))
-        encoder = load_encoder(encoder_name, data_dir, progress=encoder_progress)
-        return Matcher(taxonomy, encoder).fit(data_dir, training_data=default_training_data(training_data),
-                                              progress=progress)
+        encoder = load_encoder(encoder_name, data_dir, progress=encoder_progress, threads=threads)
+        return Matcher(taxonomy, encoder, threads=threads).fit(
+            data_dir, training_data=default_training_data(training_data), progress=progress)
 
 
 @contextmanager

@@ -45,6 +45,14 @@ class OutcomeBatch:
         return cls(blocks, texts, np.asarray(owner), len(read), readings(texts, sources))
 
 
+@dataclass(frozen=True)
+class EncodedOutcomes:
+    """Credentials' outcomes read (``batch``: the rows they are scored as) and those rows encoded."""
+
+    batch: OutcomeBatch
+    vectors: np.ndarray
+
+
 class PhraseReadings(Mapping[int, str]):
     """Concept id -> the phrase of an outcome's reading that scored it, for the concepts whose
     best phrase scores above the outcome's own text. Looked up lazily: a ranking asks for ten of

@@ -113,11 +113,11 @@ def serve_matcher(address: MatcherAddress, data_dir: Path, encoder: str, trainin
     """The matching process: listen at ``address`` at once, load the matcher in the background,
     and answer each worker's connection on a thread of its own."""
     from skillmatch.matching.background import BackgroundMatcher
-    from skillmatch.matching.queue import MatchQueue
+    from skillmatch.matching.queue import STAGE_THREADS, MatchQueue
 
     os.nice(NICENESS)
     listener = Listener(address.path, family="AF_UNIX", authkey=address.authkey)
-    loading = BackgroundMatcher.start(data_dir, encoder, training_data=training_data)
+    loading = BackgroundMatcher.start(data_dir, encoder, training_data=training_data, threads=STAGE_THREADS)
     queue = MatchQueue(lambda: loading.matcher, window_s=window_s)
     while True:
         try:

@@ -10,7 +10,6 @@ from skillmatch.taxonomy.model import (
     Taxonomy,
     TaxonomyMeta,
 )
-from skillmatch.taxonomy.rdf import export_rdf, read_skos
 from skillmatch.taxonomy.sources import default_source
 from skillmatch.taxonomy.store import BuildReport, build_taxonomy, load_taxonomy, store_path
 
@@ -31,3 +30,13 @@ __all__ = [
     "read_skos",
     "store_path",
 ]
+
+
+def __getattr__(name: str):
+    # RDF's two functions load rdflib, which nothing else needs: a service or a command starts
+    # without it (a tenth of the imports of a service's start).
+    if name in ("export_rdf", "read_skos"):
+        from skillmatch.taxonomy import rdf
+
+        return getattr(rdf, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

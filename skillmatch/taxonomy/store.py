@@ -29,7 +29,6 @@ from skillmatch.taxonomy.model import (
     Taxonomy,
     TaxonomyMeta,
 )
-from skillmatch.taxonomy.rdf import read_skos
 from skillmatch.taxonomy.sources import select
 
 STORE_FORMAT = 1
@@ -229,6 +228,8 @@ def build_taxonomy(
         if current is not None and current.fingerprint == fingerprint:
             return BuildReport(target, rebuilt=False, fingerprint=fingerprint, warnings=current.warnings)
     if sources.rdf_files:
+        from skillmatch.taxonomy.rdf import read_skos  # rdflib: only an RDF release's build needs it
+
         taxonomy = read_skos(sources.rdf_files, languages=languages, progress=progress)
     else:
         taxonomy = read_sources(sources, progress=progress)
