@@ -23,6 +23,8 @@ from skillmatch.onnx_export import ensure_onnx
 from skillmatch.store import CatalogueStore, database_url
 from skillmatch.taxonomy import Taxonomy, build_taxonomy, load_taxonomy
 from tests import services
+from tests.benchmark_runs import MODULE as BENCHMARKS
+from tests.benchmark_runs import RUNS, Runs
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -82,6 +84,32 @@ def esco_matcher() -> Matcher:
     data_dir = Settings().data_dir
     report = build_taxonomy([ESCO], data_dir)
     return Matcher(load_taxonomy(report.path), load_encoder("e5-small", data_dir)).fit(data_dir)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The benchmarks' tests last: their runs start with the session (``benchmark_runs``) and go
+    # on meanwhile in the cores the other tests leave; this order keeps the rest as it was.
+    items.sort(key=lambda item: _module(item) == BENCHMARKS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def benchmark_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs | None]:
+    """The benchmark runs the selected tests ask for, started now (``tests/benchmark_runs.py``);
+    None where none is selected, or where there is no ESCO data (those tests fail on that)."""
+    wanted = [name for name in RUNS if any(_module(item) == BENCHMARKS and name in getattr(item, "fixturenames", ())
+                                           for item in request.session.items)]
+    if not wanted or not OFFICIAL.is_dir():
+        yield None
+        return
+    runs = Runs.start(wanted, tmp_path_factory.mktemp("benchmarks"))
+    try:
+        yield runs
+    finally:
+        runs.stop()
+
+
+def _module(item: pytest.Item) -> str:
+    return getattr(getattr(item, "module", None), "__name__", "")
 
 
 SERVICES = pytest.StashKey[list[services.Found]]()

