@@ -28,6 +28,7 @@ from skillmatch.config import Settings
 from skillmatch.matching import Matcher
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
+from tests.conftest import REPO
 
 #: What ``serve`` hands its worker processes through the environment.
 HANDED_DOWN = ("SKILLMATCH_DATA_DIR", "SKILLMATCH_ENCODER", "SKILLMATCH_DATABASE_URL", "SKILLMATCH_TRUST_LIST",
@@ -191,3 +192,15 @@ def test_health_says_when_the_matcher_failed_to_load(tmp_path: Path) -> None:
         refused = api.post("/v1/match/skills", headers={"Authorization": f"Bearer {token}"},
                            json={"texts": ["install solar panels"]})
         assert refused.status_code == 503 and "no index in the data folder" in refused.text
+
+
+def test_the_service_starts_without_what_only_matching_and_export_need() -> None:
+    """What ``serve`` imports before it answers: no encoder runtime, no SciPy (gaps and coverage
+    import it when first asked), no rdflib (only an RDF build or export): each was a part of the
+    cold start to the first read."""
+    check = ("import sys, skillmatch.cli, uvicorn, api.main; from skillmatch.store import CatalogueStore; "
+             "from skillmatch.store.accounts import AccountStore; "
+             "loaded = {'scipy', 'rdflib', 'onnxruntime', 'torch', 'faiss'} & set(sys.modules); "
+             "assert not loaded, loaded")
+    result = subprocess.run([sys.executable, "-c", check], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -230,3 +230,18 @@ def test_e5_encodes_both_roles_on_int8_onnx(converted: Path, onnx_graphs: Path) 
     assert float(queries[0] @ passages[0]) > float(queries[0] @ passages[1])
     assert float(queries[1] @ passages[1]) > float(queries[1] @ passages[0])
     assert encoder.fingerprint != _spec_fingerprint(encoder.spec)
+
+
+@pytest.mark.parametrize("name", ["e5-small", "use"])
+def test_an_encoder_on_one_thread_gives_the_same_vectors(name: str, converted: Path, onnx_graphs: Path) -> None:
+    """A service's matcher encodes on one thread per call (``queue.STAGE_THREADS``): e5's vectors
+    are those of an encoder on every core to the bit, USE's within float noise (its products sum
+    in another order), so its answers are the command line's."""
+    texts = [text for _role, text in SAMPLES] + ["wondzorg", "Je installeert warmtepompen en stelt ze in bedrijf."]
+    one, every = (load_encoder(name, converted.parent.parent, threads=threads) for threads in (1, None))
+    vectors, reference = one.encode(texts, role="query"), every.encode(texts, role="query")
+    if name == "e5-small":
+        assert np.array_equal(vectors, reference)
+        assert one._onnx._model[1].get_session_options().intra_op_num_threads == 1
+    else:
+        assert np.abs(vectors - reference).max() < 1e-6

@@ -79,6 +79,21 @@ def test_one_batch_per_stage_at_a_time_and_the_requests_that_wait_share_the_next
     assert sorted(block[0] for call in matcher.calls for block in call) == sorted(f"o{i}a" for i in range(8))
 
 
+def test_a_batch_holds_at_most_max_texts_and_a_larger_request_goes_alone() -> None:
+    matcher = Recording(delay_s=0.05)
+    queue = MatchQueue(lambda: matcher, max_texts=7)
+    with ThreadPoolExecutor(9) as pool:
+        futures = [pool.submit(queue.outcomes, [[f"o{i}a", f"o{i}b", f"o{i}c"]]) for i in range(8)]
+        futures.append(pool.submit(queue.outcomes, [[f"big {n}" for n in range(10)]]))
+        assert [f.result()[0][0] for f in futures[:8]] == [f"o{i}a@10" for i in range(8)]
+        assert len(futures[8].result()[0]) == 10
+    sizes = sorted(sum(len(block) for block in call) for call in matcher.calls)
+    assert sizes[-1] == 10 and all(size <= 7 for size in sizes[:-1])
+    assert any(size == 6 for size in sizes)  # the requests that waited went two at a time
+    with pytest.raises(ValueError, match="max_texts"):
+        MatchQueue(lambda: matcher, max_texts=0)
+
+
 def test_the_next_batch_is_encoded_while_this_one_is_scored() -> None:
     matcher = Recording(delay_s=0.1)
     queue = MatchQueue(lambda: matcher)

@@ -318,6 +318,22 @@ def test_crosslingual_channel_scores_dutch_texts_on_their_candidates(esco_matche
     assert np.allclose(channels.combine(weights), without + weights["crosslingual"] * channels["crosslingual"])
 
 
+def test_pair_scores_from_queries_equal_those_from_the_whole_product(esco_matcher: Matcher) -> None:
+    """``query_pair_scores`` compares each query with its pairs' forms only (the crosslingual
+    channel's way): the same label and description scores as gathered from the whole product."""
+    index = esco_matcher.indexes_[ConceptKind.SKILL]
+    queries = esco_matcher.encoder.encode(["Stalen nemen van vloeistoffen", "Use Python to analyse data",
+                                          "manage a welding team"], role="query")
+    similarities = index.similarities(queries)
+    pairs = index.candidates(similarities, esco_matcher.settings.candidate_forms)
+    assert len(pairs) > 300 and set(pairs[:, 0].tolist()) == {0, 1, 2} and np.all(np.diff(pairs[:, 0]) >= 0)
+    expected = {descriptions: index.pair_scores(similarities, pairs, descriptions=descriptions)
+                for descriptions in (False, True)}
+    assert not np.allclose(expected[False], expected[True])
+    for descriptions, scores in expected.items():
+        assert np.allclose(index.query_pair_scores(queries, pairs, descriptions=descriptions), scores, atol=1e-6)
+
+
 def test_no_crosslingual_encoder_builds_no_index(built: Path) -> None:
     taxonomy = load_taxonomy(built / "taxonomy.sqlite")
     settings = MatchSettings(crosslingual_encoder=None)
