@@ -185,7 +185,7 @@ class Catalogue:
     def remap(self, *, force: bool = False, progress: Progress | None = None) -> list[str]:
         """Map the credentials that are new, changed, or mapped by another matcher (all with ``force``)."""
         fingerprint = self.matcher.fingerprint_
-        ids = [r.id for r in self.store.credentials()] if force else self.store.stale(fingerprint)
+        ids = self.store.stale(fingerprint, every=force)
         done: list[str] = []
         for start in range(0, len(ids), REMAP_GROUP):
             records = self.store.credentials(ids[start : start + REMAP_GROUP])

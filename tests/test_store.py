@@ -55,6 +55,7 @@ def test_remapping_replaces_inferred_links_and_keeps_reviews(store: CatalogueSto
     assert store.stale("fp1") == ["https://edu.example/bc/1"]
     store.replace_inferred("https://edu.example/bc/1", inferred("b", "c"), "fp1")
     assert store.stale("fp1") == [] and store.stale("fp2") == ["https://edu.example/bc/1"]
+    assert store.stale("fp1", every=True) == ["https://edu.example/bc/1"]
     store.review("https://edu.example/bc/1", SKILL + "c", "rejected", reviewer="Anna", note="not taught")
     store.review("https://edu.example/bc/1", SKILL + "b", "confirmed")
     store.replace_inferred("https://edu.example/bc/1", inferred("d"), "fp2")

@@ -5,6 +5,9 @@ turn here, and the passport must follow at the next read; between changes, reads
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -218,3 +221,22 @@ def test_a_gap_is_worked_out_once_per_passport_version_and_follows_it(tmp_path: 
         assert api.put(path, json={"award_id": assertion["id"], "recipient": DAAN[0]},
                        headers=deltastad.headers).status_code == 200
         assert status() == "held" and len(gaps_worked_out) == 2
+
+
+def test_requests_asking_at_once_wait_for_one_answer(tmp_path: Path, esco_matcher: Matcher) -> None:
+    """Several reads that ask the same of a new version at once: one works it out, the others wait
+    for it (each working it out again made a first gap several times slower under load)."""
+    with service(tmp_path, esco_matcher) as api:
+        daan = make(api, "daan", "learner", identifiers=DAAN)
+        assert api.get("/v1/passports/me", headers=daan.headers).status_code == 200
+        stored = api.app.state.services.passports.current(daan.id)
+    assert stored is not None
+    worked_out, started = [], threading.Barrier(6)
+
+    def ask(_n: int) -> str:
+        started.wait()
+        return stored.answer(("gap", "x"), lambda: worked_out.append(1) or time.sleep(0.2) or "answer")
+
+    with ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(ask, range(6))) == ["answer"] * 6
+    assert worked_out == [1] and stored.answers == {("gap", "x"): "answer"}

@@ -51,7 +51,7 @@ def remap_on_ray(store: CatalogueStore, spec: MatcherSpec, *, workers: int = 2, 
     actors = [remote.remote(spec) for _ in range(workers)]
     try:
         fingerprint = ray.get(actors[0].fingerprint.remote())
-        ids = [r.id for r in store.credentials()] if force else store.stale(fingerprint)
+        ids = store.stale(fingerprint, every=force)
         pool, done = ActorPool(actors), []
         for mapped in _in_flight(pool, store, ids, 2 * workers):
             for credential_id, links in mapped:

@@ -183,11 +183,13 @@ class CatalogueStore:
         with reading(self.engine, "catalogue") as connection:
             return revisions_in(connection, wanted)
 
-    def stale(self, fingerprint: str) -> list[str]:
-        """Ids of the credentials whose inferred links were not made by the matcher ``fingerprint``."""
+    def stale(self, fingerprint: str, *, every: bool = False) -> list[str]:
+        """Ids of the credentials whose inferred links were not made by the matcher ``fingerprint``
+        (with ``every``, of all: what a forced re-mapping maps)."""
         with self._session() as session:
-            query = select(CredentialRow.id).where(
-                (CredentialRow.mapped_with.is_(None)) | (CredentialRow.mapped_with != fingerprint))
+            query = select(CredentialRow.id)
+            if not every:
+                query = query.where((CredentialRow.mapped_with.is_(None)) | (CredentialRow.mapped_with != fingerprint))
             return list(session.scalars(query.order_by(CredentialRow.id)))
 
     def replace_inferred(self, credential_id: str, links: Sequence[SkillLink], fingerprint: str) -> None:
