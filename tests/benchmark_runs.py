@@ -1,10 +1,10 @@
 """The small benchmark runs that ``tests/test_benchmarks.py`` checks, started with the session.
 
-Each run is a script of ``benchmarks/`` in a process of its own, one after another (each keeps
-both cores busy: adapter fits, the encoder; two at a time took about three times as long each).
-They start when the session does, at the lowest priority, so they use what the other tests leave
-of the cores (those take about 1.2 of the 2), and the benchmark tests run last (``conftest``)
-and wait for what is left of them.
+Each run is a script of ``benchmarks/`` in a process of its own. The three that fit adapters and
+encode go one after another (each keeps both cores busy; two at a time took about three times as
+long each); speed.py, mostly process starts, goes beside them. They start when the session does,
+at the lowest priority, so they use what the other tests leave of the cores (those take about
+1.2 of the 2), and the benchmark tests run last (``conftest``) and wait for what is left of them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ RUNS = {
     "quality_run": ["quality.py", "--json", "{out}/quality.json", "--limit", "100"],
     "speed_run": ["speed.py", "--items", "8", "--sentences", "40", "--repeat", "2"],
 }
+#: The runs that go beside the others.
+BESIDE = {"speed_run"}
 
 
 def script(*args: str) -> list[str]:
@@ -40,18 +42,19 @@ class Runs:
 
     out: Path
     started: dict[str, Future[subprocess.CompletedProcess[str]]]
-    pool: ThreadPoolExecutor
+    pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor]
 
     @classmethod
     def start(cls, wanted: list[str], out: Path) -> Runs:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="benchmark-runs")
-        return cls(out, {name: pool.submit(subprocess.run, ["nice", "-n", "19",
-                                                            *script(*(arg.format(out=out) for arg in RUNS[name]))],
-                                           capture_output=True, text=True)
-                         for name in wanted}, pool)
+        pools = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="benchmark-runs"),
+                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="benchmark-runs-beside"))
+        return cls(out, {name: pools[name in BESIDE].submit(
+            subprocess.run, ["nice", "-n", "19", *script(*(arg.format(out=out) for arg in RUNS[name]))],
+            capture_output=True, text=True) for name in wanted}, pools)
 
     def result(self, name: str) -> subprocess.CompletedProcess[str]:
         return self.started[name].result()
 
     def stop(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
+        for pool in self.pools:
+            pool.shutdown(cancel_futures=True)
