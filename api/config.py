@@ -28,8 +28,9 @@ class ApiSettings(Settings):
     once (enough to add a wallet of ten badges), refilled at ``rate_limit_per_minute`` a minute (0:
     no limit). Each worker process counts on its own, so ``--workers 4`` allows four times as many.
 
-    Matching requests run one call at a time per worker process; those that wait meanwhile share
-    the next call (``SKILLMATCH_MATCH_BATCH_WINDOW_MS`` > 0 also waits that long for more).
+    Matching requests wait in one queue (of the worker, or of the matching process several workers
+    share), which encodes one call while it scores the one before; those that wait meanwhile share
+    the next call, up to 16 texts (``SKILLMATCH_MATCH_BATCH_WINDOW_MS`` > 0 also waits that long for more).
     """
 
     encoder: str = DEFAULT_ENCODER

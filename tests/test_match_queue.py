@@ -1,5 +1,6 @@
-"""The service's matching queue: one matcher call at a time; requests that wait (or, with a window,
-arrive together) share one call, and each gets back exactly the answers it would get alone."""
+"""The service's matching queue: one call encoded while the one before is scored, no more; requests
+that wait (or, with a window, arrive together) share a call, and each gets back exactly the answers
+it would get alone."""
 
 from __future__ import annotations
 
