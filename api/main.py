@@ -25,7 +25,7 @@ from skillmatch.credentials import TrustList
 from skillmatch.matching import Matcher
 from skillmatch.matching.background import BackgroundMatcher
 from skillmatch.matching.queue import STAGE_THREADS, MatchQueue
-from skillmatch.service import LearnerPassports
+from skillmatch.service import LearnerPassports, prepare_advice
 from skillmatch.store import CatalogueStore
 from skillmatch.store.accounts import AccountStore
 
@@ -72,6 +72,7 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
                                          BackgroundMatcher.start(settings.data_dir, settings.encoder,
                                                                  training_data=settings.training_data,
                                                                  threads=STAGE_THREADS))
+            prepare_advice(background)
             queue = None if address is not None else \
                 MatchQueue(lambda: background.matcher, window_s=settings.match_batch_window_ms / 1000)
             app.state.services = Services(

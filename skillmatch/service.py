@@ -25,8 +25,8 @@ from skillmatch.candidates import Role, role_from_occupation
 from skillmatch.catalogue import CatalogueBadges
 from skillmatch.credentials import Credential, TrustList, Verification, read_contents, read_wallet, what_it_is
 from skillmatch.domain import HeldSkill, Passport, SkillProfile, profile_from_passport
-from skillmatch.errors import CredentialError, InputError, VerificationError
-from skillmatch.gaps import ESSENTIAL_WEIGHT
+from skillmatch.errors import CredentialError, InputError, MatcherUnavailableError, VerificationError
+from skillmatch.gaps import ESSENTIAL_WEIGHT, prepare
 from skillmatch.matching import Matcher, vacancy_title
 from skillmatch.matching.background import BackgroundMatcher
 from skillmatch.passport import build_passport, credential_links
@@ -53,6 +53,19 @@ class ResolvedOccupation:
     uri: str
     #: How a job title or text was read, to show the person who typed it; None for a URI.
     read_as: str | None = None
+
+
+def prepare_advice(loading: BackgroundMatcher) -> None:
+    """On a daemon thread, once ``loading``'s taxonomy is there, build what a process's first gap
+    would otherwise work out while its reads wait (``gaps.prepare``)."""
+
+    def work() -> None:
+        try:
+            prepare(loading.taxonomy)
+        except MatcherUnavailableError:
+            pass  # the service reports a failed load itself (health, 503)
+
+    threading.Thread(target=work, name="advice preparing", daemon=True).start()
 
 
 def resolve_occupation(target: str, matcher: Matcher | BackgroundMatcher) -> ResolvedOccupation:

@@ -19,7 +19,9 @@ from skillmatch.gaps import (
     occupation_fit,
     occupation_gap,
     occupation_matrix,
+    prepare,
     profile_from_skills,
+    skill_links,
 )
 from skillmatch.taxonomy import (
     Concept,
@@ -341,3 +343,16 @@ def test_fit_on_real_esco(esco: Taxonomy) -> None:
     assert scientist.reason.endswith(f"would raise coverage from {scientist.coverage:.2f} to "
                                      f"{scientist.coverage_after:.2f}")
     assert [f.coverage_after for f in reachable] == sorted((f.coverage_after for f in reachable), reverse=True)
+
+
+def test_prepare_builds_what_every_gap_reads(learner, tiny: Taxonomy) -> None:
+    """What a service builds once its taxonomy has loaded, so that no first gap waits for it: the
+    occupation profiles and the skill links; a gap after it is the gap without it."""
+    import skillmatch.gaps
+
+    fresh = Taxonomy(list(tiny.concepts.values()), occupation_skills=tiny.occupation_skills,
+                     skill_relations=tiny.skill_relations)
+    assert "_profiles" not in vars(fresh) and fresh not in skillmatch.gaps._LINKS
+    prepare(fresh)
+    assert "_profiles" in vars(fresh) and skillmatch.gaps._LINKS[fresh] is skill_links(fresh)
+    assert occupation_gap(learner, OCC + "dev", fresh) == occupation_gap(learner, OCC + "dev", tiny)

@@ -240,3 +240,25 @@ def test_requests_asking_at_once_wait_for_one_answer(tmp_path: Path, esco_matche
     with ThreadPoolExecutor(6) as pool:
         assert list(pool.map(ask, range(6))) == ["answer"] * 6
     assert worked_out == [1] and stored.answers == {("gap", "x"): "answer"}
+
+
+def test_advice_is_prepared_once_the_taxonomy_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``prepare_advice`` works on its own thread once the taxonomy is there; a failed load is
+    left to the service to report (no thread dies with an error)."""
+    from skillmatch.errors import StoreError
+    from skillmatch.matching.background import BackgroundMatcher
+
+    prepared, died = [], []
+    monkeypatch.setattr(skillmatch.service, "prepare", prepared.append)
+    monkeypatch.setattr(threading, "excepthook", died.append)
+
+    def unreadable():
+        raise StoreError("the taxonomy store is unreadable")
+
+    for load_taxonomy in (unreadable, lambda: "the taxonomy"):
+        loading = BackgroundMatcher(load_taxonomy, lambda taxonomy: None)
+        skillmatch.service.prepare_advice(loading)
+        loading.load()
+        for thread in [t for t in threading.enumerate() if t.name == "advice preparing"]:
+            thread.join(timeout=10)
+    assert prepared == ["the taxonomy"] and died == []
