@@ -67,11 +67,13 @@ def create_app(settings: ApiSettings | None = None, *, matcher: Matcher | None =
             address = settings.matcher_address if loading is None and matcher is None else None
             if address is not None:
                 background = BackgroundMatcher.remote(settings.data_dir, address)
+            elif loading is not None:
+                background = loading
+            elif matcher is not None:
+                background = BackgroundMatcher.ready(matcher)
             else:
-                background = loading or (BackgroundMatcher.ready(matcher) if matcher is not None else
-                                         BackgroundMatcher.start(settings.data_dir, settings.encoder,
-                                                                 training_data=settings.training_data,
-                                                                 threads=STAGE_THREADS))
+                background = BackgroundMatcher.start(settings.data_dir, settings.encoder,
+                                                     training_data=settings.training_data, threads=STAGE_THREADS)
             prepare_advice(background)
             queue = None if address is not None else \
                 MatchQueue(lambda: background.matcher, window_s=settings.match_batch_window_ms / 1000)

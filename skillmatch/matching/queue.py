@@ -108,10 +108,9 @@ class MatchQueue:
             batch = self._next_batch()
             encoded: EncodedOutcomes | Exception | None = None
             if batch[0].kind == "outcomes":
+                items, requests = _flat(batch)
                 try:
-                    encoded = self.matcher().encode_outcomes(
-                        [item for job in batch for item in job.items],
-                        requests=[n for n, job in enumerate(batch) for _item in job.items])
+                    encoded = self.matcher().encode_outcomes(items, requests=requests)
                 except Exception as exc:  # noqa: BLE001 - the scoring stage finds whose it is
                     encoded = exc
             self._encoded.put((batch, encoded))
@@ -129,8 +128,7 @@ class MatchQueue:
                 if isinstance(encoded, Exception):
                     raise encoded
                 results = (self.matcher().match_encoded(encoded, top_k=first.top_k) if encoded is not None else
-                           self._match(first.kind, first.top_k, [item for job in batch for item in job.items],
-                                       [n for n, job in enumerate(batch) for _item in job.items]))
+                           self._match(first.kind, first.top_k, *_flat(batch)))
             except Exception as exc:  # noqa: BLE001 - handed to the request that caused it
                 if len(batch) == 1:
                     first.done.set_exception(exc)
@@ -180,3 +178,9 @@ class MatchQueue:
         if kind == "outcomes":
             return matcher.match_outcomes_batch(items, top_k=top_k, requests=requests)
         return matcher.match_occupations_batch(items, top_k=top_k, requests=requests)
+
+
+def _flat(batch: Sequence[_Job]) -> tuple[list, list[int]]:
+    """A batch's items in one list, and per item the request (its place in the batch) it came with."""
+    return ([item for job in batch for item in job.items],
+            [n for n, job in enumerate(batch) for _item in job.items])
